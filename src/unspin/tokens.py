@@ -1,0 +1,71 @@
+"""Word tokens with character offsets.
+
+A token is a run of word characters with internal apostrophes or hyphens,
+the same definition the benchmark metrics use (``../shared/data/README.md``).
+Offsets always index the original string, so findings can point back into it.
+
+>>> [t.text for t in tokenize("The Cipher Brief's \u201csafe havens\u201d, 2024.")]
+['The', 'Cipher', "Brief's", 'safe', 'havens', '2024']
+>>> t = tokenize("co-operate now")[0]
+>>> (t.start, t.end, t.lower)
+(0, 10, 'co-operate')
+>>> tokenize("")
+[]
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+# Apostrophes: ASCII and the typographic right quote, which spinners and CMSs both emit.
+WORD_RE = re.compile(r"\w+(?:['\u2019\-]\w+)*")
+SENTENCE_END_RE = re.compile(r"[.!?\u2026]['\"\u201d\u2019)\]]*\s+|\n\s*")
+
+
+@dataclass(frozen=True, slots=True)
+class Token:
+    start: int
+    end: int
+    text: str
+
+    @property
+    def lower(self) -> str:
+        return self.text.lower().replace("\u2019", "'")
+
+
+def tokenize(text: str) -> list[Token]:
+    """Split ``text`` into word tokens (punctuation and spaces are skipped)."""
+    return [Token(m.start(), m.end(), m.group()) for m in WORD_RE.finditer(text)]
+
+
+def words(text: str) -> list[str]:
+    """Lower-cased word tokens, as the metrics count them.
+
+    >>> words("Safe  havens -- SAFE haven's!")
+    ['safe', 'havens', 'safe', "haven's"]
+    """
+    return [m.group().lower().replace("\u2019", "'") for m in WORD_RE.finditer(text)]
+
+
+def sentence_starts(text: str, tokens: list[Token]) -> list[bool]:
+    """For each token, whether it opens a sentence (or a line/paragraph).
+
+    Capitalisation at a sentence start says nothing about whether a word is a
+    name, so detectors need this.
+
+    >>> toks = tokenize("He left. Then Bank of America called.\\nNews")
+    >>> [t.text for t, s in zip(toks, sentence_starts("He left. Then Bank of America called.\\nNews", toks)) if s]
+    ['He', 'Then', 'News']
+    """
+    boundaries = {m.end() for m in SENTENCE_END_RE.finditer(text)}
+    out: list[bool] = []
+    prev_end = None
+    for tok in tokens:
+        if prev_end is None:
+            out.append(True)
+        else:
+            gap = text[prev_end:tok.start]
+            # A boundary lies in the gap if a sentence-ending run ends inside it.
+            out.append(any(prev_end < b <= tok.start for b in boundaries) if gap.strip() or "\n" in gap else False)
+        prev_end = tok.end
+    return out
