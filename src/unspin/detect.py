@@ -110,6 +110,12 @@ class _Proposal:
     logodds: float
     reason: str
     kind: str
+    features: dict[str, float] | None = None
+
+
+#: Weights of the per-proposal classifier for thesaurus-based proposals, used until
+#: scripts/calibrate.py has fitted them (calibration.json "local").
+DEFAULT_LOCAL = {"bias": -4.0, "gain_pos": 2.0, "channel": 0.3, "fit_spun": -1.5, "name": -2.5, "mwe": 2.0}
 
 
 class _Doc:
@@ -166,6 +172,7 @@ class Engine:
         self.lexicon = lexicon
         self.params = params
         self.calibration = _load_calibration()
+        self._cand_cache: dict[str, list] = {}
 
     # -- language-model comparisons ------------------------------------------------
     def gain(self, doc: _Doc, i: int, j: int, cand: Sequence[str]) -> float:
@@ -206,9 +213,69 @@ class Engine:
         return out
 
     def _word_candidates(self, word: str) -> list:
+        """Reverse-thesaurus candidates, best first by channel prior x how common the word is.
+
+        Rare words win on the channel prior alone (few synonyms each), but
+        spinners replace ordinary words, so the unigram probability breaks ties.
+        """
         if self.lexicon is None:
             return []
-        return self.lexicon.candidates(word, limit=self.params.max_candidates)
+        cached = self._cand_cache.get(word)
+        if cached is None:
+            lm = self.lm
+            cands = self.lexicon.candidates(word, limit=400)
+            cands = [c for c in cands if all(lm.known(x) for x in c.text.split())]
+            cands.sort(key=lambda c: -(c.logprior + LN10 * sum(lm.logprob(x) for x in c.text.split())))
+            cached = cands[: self.params.max_candidates]
+            if len(self._cand_cache) > 200_000:
+                self._cand_cache.clear()
+            self._cand_cache[word] = cached
+        return cached
+
+    def _context_fit(self, doc: _Doc, i: int, j: int, cand: Sequence[str]) -> float:
+        """How much the left context predicts ``cand`` beyond its frequency (log10 PMI, first word).
+
+        A word that its neighbours predict ("second quarter", "interest rates") is
+        unlikely to be a spinner's pick, however common its synonyms are.
+        """
+        lm = self.lm
+        return lm.logprob(cand[0], doc.left(i)) - lm.logprob(cand[0])
+
+    def _features(self, doc: _Doc, i: int, j: int, cand: Sequence[str], channel: float, kind: str) -> dict[str, float]:
+        lm = self.lm
+        spun = doc.lw[i:j]
+        g = self.gain(doc, i, j, cand)
+        return {
+            "bias": 1.0,
+            "gain": g,
+            "gain_pos": max(g, 0.0),
+            "channel": channel,
+            "fit_spun": self._context_fit(doc, i, j, spun),
+            "fit_cand": self._context_fit(doc, i, j, cand),
+            "uni_spun": sum(lm.logprob(w) for w in spun) / len(spun),
+            "uni_cand": sum(lm.logprob(w) for w in cand) / len(cand),
+            "name": 1.0 if doc.is_name_like(i) else 0.0,
+            "multi_spun": float(len(spun) > 1),
+            "multi_cand": float(len(cand) > 1),
+            "joint": float(kind == "tortured"),
+            "mwe": float(kind == "tortured" and self.lexicon is not None and self.lexicon.is_mwe(" ".join(cand))),
+        }
+
+    def _local_logodds(self, feats: dict[str, float]) -> float:
+        w = self.calibration.get("local", DEFAULT_LOCAL)
+        return sum(w.get(k, 0.0) * v for k, v in feats.items())
+
+    def _best(self, doc: _Doc, i: int, j: int, cands: list[tuple[str, float]], kind: str):
+        """Score every candidate; return (logodds, text, features, ranked texts) or None."""
+        scored = []
+        for text, channel in cands:
+            f = self._features(doc, i, j, text.split(), channel, kind)
+            scored.append((self._local_logodds(f), text, f))
+        if not scored:
+            return None
+        scored.sort(key=lambda t: -t[0])
+        lo, text, f = scored[0]
+        return lo, text, f, [t for _, t, _ in scored]
 
     def _lexicon_proposals(self, doc: _Doc) -> tuple[list[_Proposal], dict[int, list[tuple[str, float]]]]:
         """Single-word reverse-thesaurus proposals, plus each word's ranked candidates for joint scoring."""
@@ -224,21 +291,16 @@ class Engine:
             cands = self._word_candidates(w)
             if not cands:
                 continue
-            name_pen = p.name_penalty if doc.is_name_like(i) else 0.0
-            scored = []
-            for c in cands:
-                words_ = c.text.split()
-                g = self.gain(doc, i, i + 1, words_)
-                lo = p.lexicon_bias + name_pen + p.channel_weight * c.logprior + p.lm_weight * LN10 * g
-                scored.append((lo, c.text, g, c.logprior))
-            scored.sort(reverse=True)
-            ranked[i] = [(t, lp) for _, t, _, lp in scored[: p.joint_candidates]]
-            lo, best, g, _ = scored[0]
-            alts = [t for _, t, _, _ in scored[1:4]]
-            reason = (f"unusual here; '{best}' (a word '{w}' is a thesaurus synonym of) is "
+            best = self._best(doc, i, i + 1, [(c.text, c.logprior) for c in cands], "substitution")
+            lo, text, f, order = best
+            prior = {c.text: c.logprior for c in cands}
+            ranked[i] = [(t, prior[t]) for t in order[: p.joint_candidates]]
+            kind = "name" if f["name"] else "substitution"
+            g = f["gain"]
+            reason = (f"unusual word here; '{w}' is a thesaurus synonym of '{text}', which is "
                       f"{10 ** g:.0f}x more likely in this context" if g > 0 else
-                      f"thesaurus synonym of '{best}', but the context does not prefer it")
-            out.append(_Proposal(i, i + 1, best, alts, lo, reason, "name" if name_pen else "substitution"))
+                      f"'{w}' is a thesaurus synonym of '{text}'")
+            out.append(_Proposal(i, i + 1, text, order[1:4], lo, reason, kind))
         return out, ranked
 
     def _phrase_proposals(self, doc: _Doc) -> list[_Proposal]:
@@ -246,49 +308,41 @@ class Engine:
         if self.lexicon is None:
             return []
         out: list[_Proposal] = []
-        p = self.params
         for i, j in self.lexicon.phrase_keys(doc.lw):
             key = " ".join(doc.lw[i:j])
-            cands = self.lexicon.candidates(key, limit=p.max_candidates)
-            best = None
-            for c in cands:
-                g = self.gain(doc, i, j, c.text.split())
-                lo = p.lexicon_bias + p.channel_weight * c.logprior + p.lm_weight * LN10 * g
-                if best is None or lo > best[0]:
-                    best = (lo, c.text, g)
+            best = self._best(doc, i, j, [(c.text, c.logprior) for c in self._word_candidates(key)], "phrase")
             if best is None:
                 continue
-            lo, text, g = best
-            reason = f"'{key}' is a thesaurus rendering of '{text}', {10 ** g:.0f}x more likely here" if g > 0 \
-                else f"thesaurus rendering of '{text}'"
-            out.append(_Proposal(i, j, text, [], lo, reason, "phrase"))
+            lo, text, f, order = best
+            g = f["gain"]
+            reason = (f"'{key}' is a thesaurus rendering of '{text}', {10 ** g:.0f}x more likely here" if g > 0
+                      else f"'{key}' is a thesaurus rendering of '{text}'")
+            out.append(_Proposal(i, j, text, order[1:4], lo, reason, "phrase"))
         return out
 
     def _joint_proposals(self, doc: _Doc, ranked: dict[int, list[tuple[str, float]]]) -> list[_Proposal]:
         """Re-score adjacent suspicious words together: tortured phrases swap every word of a term."""
         out: list[_Proposal] = []
-        p = self.params
         for i in sorted(ranked):
             if i + 1 not in ranked or doc.starts[i + 1]:
                 continue
-            base = None
-            for a, lpa in ranked[i]:
-                for b, lpb in ranked[i + 1]:
-                    cand = a.split() + b.split()
-                    g = self.gain(doc, i, i + 2, cand)
-                    lo = (p.lexicon_bias + p.joint_bonus + p.channel_weight * (lpa + lpb)
-                          + p.lm_weight * LN10 * g)
-                    if self.lexicon is not None and self.lexicon.is_mwe(f"{a} {b}"):
-                        lo += 2.0  # the restored pair is a known term
-                    if base is None or lo > base[0]:
-                        base = (lo, f"{a} {b}", g)
-            if base is None:
-                continue
-            lo, text, g = base
+            pairs = [(f"{a} {b}", lpa + lpb) for a, lpa in ranked[i] for b, lpb in ranked[i + 1]]
+            best = self._best(doc, i, i + 2, pairs, "tortured")
+            lo, text, f, order = best
             spun = " ".join(doc.lw[i:i + 2])
-            reason = f"rare collocation; '{text}' is {10 ** g:.0f}x more likely than '{spun}' here"
-            out.append(_Proposal(i, i + 2, text, [], lo, reason, "tortured"))
+            known = " (a known term)" if f["mwe"] else ""
+            reason = f"rare collocation; '{text}'{known} is {10 ** f['gain']:.0f}x more likely than '{spun}' here"
+            out.append(_Proposal(i, i + 2, text, order[1:4], lo, reason, "tortured"))
         return out
+
+    def proposals(self, text: str, profile="auto") -> tuple[_Doc, list[_Proposal]]:
+        """All scored proposals before selection (used by calibration and the benchmark)."""
+        tokens = tokenize(text)[:MAX_WORDS]
+        doc = _Doc(text, tokens)
+        props = self._profile_proposals(doc, resolve(profile))
+        lex, ranked = self._lexicon_proposals(doc)
+        props += lex + self._phrase_proposals(doc) + self._joint_proposals(doc, ranked)
+        return doc, props
 
     # -- putting it together ----------------------------------------------------------
     def check(self, text: str, threshold: float | None = None, profile="auto") -> Report:
@@ -299,11 +353,8 @@ class Engine:
             tokens = tokens[:MAX_WORDS]
         if not tokens:
             return Report(0.0, threshold, [], text, 0)
-        doc = _Doc(text, tokens)
         profiles = resolve(profile)
-        proposals = self._profile_proposals(doc, profiles)
-        lex, ranked = self._lexicon_proposals(doc)
-        proposals += lex + self._phrase_proposals(doc) + self._joint_proposals(doc, ranked)
+        doc, proposals = self.proposals(text, profiles)
         chosen = _select(proposals, doc)
         findings = [self._finding(doc, pr) for pr in chosen]
         findings = [f for f in findings if f.confidence >= REPORT_CONFIDENCE]

@@ -1,0 +1,394 @@
+"""The ``unspin`` command: check, restore and spin text from files or stdin.
+
+Mirrors the Python API (:func:`unspin.check`, :func:`unspin.restore`,
+:func:`unspin.spin`); ``unspin bench`` runs the benchmark suite.  Exit codes
+are listed in :mod:`unspin.inputs` and in ``unspin --help``.
+
+>>> main(["--version"])  # doctest: +ELLIPSIS
+unspin ...
+0
+"""
+from __future__ import annotations
+
+import argparse
+import bisect
+import json
+import math
+import os
+import sys
+from typing import Any, Sequence
+
+from .inputs import Document, InputError, read_text
+
+PROG = "unspin"
+EXAMPLE_NAME = "examples/spun_article.txt"
+
+EPILOG = """\
+exit codes:
+  0    success (for check: whether or not the text is spun)
+  1    check --fail-on-spun and the text was judged spun
+  2    usage error (bad option or value)
+  3    input unreadable: binary, undecodable, empty, too large,
+       PDF without a text layer, directory, permission denied
+  4    input file not found
+  130  interrupted (Ctrl-C)
+
+FILE may be plain text (any encoding), Markdown, HTML or PDF; '-' reads stdin.
+examples:
+  unspin check --example            check the bundled spun news article
+  unspin check article.txt --json   machine-readable report
+  unspin restore article.html > restored.txt
+  unspin spin clean.txt --rate 0.3 --seed 1
+"""
+
+
+# --------------------------------------------------------------------------- argument types
+
+
+def _unit_float(name: str):
+    def parse(value: str) -> float:
+        try:
+            x = float(value)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{name} must be a number between 0 and 1, not {value!r}") from None
+        if not (0.0 <= x <= 1.0) or math.isnan(x):
+            raise argparse.ArgumentTypeError(f"{name} must be between 0 and 1, not {value}")
+        return x
+
+    return parse
+
+
+def _non_negative_int(value: str) -> int:
+    try:
+        n = int(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, not {value!r}") from None
+    if n < 0:
+        raise argparse.ArgumentTypeError(f"expected 0 or more, not {value}")
+    return n
+
+
+def _known_styles() -> tuple[str, ...] | None:
+    """Spinner styles offered by :mod:`unspin.spin`, if it publishes a list."""
+    import importlib
+
+    try:
+        spin_mod = importlib.import_module("unspin.spin")
+    except ImportError:
+        return None
+    for attr in ("STYLES", "SPIN_STYLES", "styles"):
+        styles = getattr(spin_mod, attr, None)
+        if callable(styles):
+            try:
+                styles = styles()
+            except Exception:
+                styles = None
+        if isinstance(styles, (list, tuple, set, frozenset, dict)) and styles:
+            return tuple(sorted(str(s) for s in styles))
+    return None
+
+
+def _style(value: str) -> str:
+    styles = _known_styles()
+    if styles is not None and value not in styles:
+        raise argparse.ArgumentTypeError(f"unknown style {value!r} (choose from {', '.join(styles)})")
+    return value
+
+
+# --------------------------------------------------------------------------- parser
+
+
+def build_parser() -> argparse.ArgumentParser:
+    from . import __version__
+
+    parser = argparse.ArgumentParser(
+        prog=PROG,
+        description="Detect, localize and reverse article spinning (synonym-swapped copied text).",
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("--version", action="version", version=f"{PROG} {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    sub.required = True
+
+    file_help = "plain text, Markdown, HTML or PDF file; '-' reads stdin"
+
+    p = sub.add_parser("check", help="score a text for spinning and list suspicious spans",
+                       description="Score FILE for spinning, list suspicious spans and suggest the original words.",
+                       epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("file", nargs="?", metavar="FILE", help=file_help)
+    p.add_argument("--example", action="store_true", help="check the bundled spun example article instead of FILE")
+    p.add_argument("--json", action="store_true", help="print the full report as JSON (all findings)")
+    p.add_argument("--threshold", type=_unit_float("threshold"), metavar="T",
+                   help="decision threshold on the score, 0-1 (default: the calibrated one)")
+    p.add_argument("--no-profile", action="store_true",
+                   help="ignore known spinner profiles; use only the thesaurus and language model")
+    p.add_argument("--max-findings", type=_non_negative_int, default=50, metavar="N",
+                   help="show at most N findings in the human output (default 50, 0 = all)")
+    p.add_argument("--fail-on-spun", action="store_true", help="exit with status 1 when the text is judged spun")
+
+    p = sub.add_parser("restore", help="print the text with suspected substitutions reversed",
+                       description="Print FILE with suspected spinner substitutions replaced by the likely original words.")
+    p.add_argument("file", nargs="?", metavar="FILE", help=file_help)
+    p.add_argument("--example", action="store_true", help="restore the bundled spun example article instead of FILE")
+
+    p = sub.add_parser("spin", help="spin a text synthetically (for testing detectors)",
+                       description="Spin FILE synthetically, e.g. to build test data with a known answer.")
+    p.add_argument("file", metavar="FILE", help=file_help)
+    p.add_argument("--rate", type=_unit_float("rate"), default=0.3,
+                   help="share of eligible words to replace, 0-1 (default 0.3)")
+    p.add_argument("--style", type=_style, default="dictionary", help="spinner style (default: dictionary)")
+    p.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
+    p.add_argument("--json", action="store_true", help="print JSON with the spun text and the gold edits")
+
+    p = sub.add_parser("bench", help="run the benchmarks (arguments are passed through)", add_help=False,
+                       description="Run the unspin benchmarks; see 'unspin bench --help'.")
+    p.add_argument("args", nargs=argparse.REMAINDER, help="arguments for the benchmark runner")
+    return parser
+
+
+# --------------------------------------------------------------------------- main
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the ``unspin`` command; returns the process exit status."""
+    argv = list(sys.argv[1:] if argv is None else argv)
+    try:
+        if argv and argv[0] == "bench":  # pass everything through untouched, even --help
+            return _bench(argv[1:])
+        parser = build_parser()
+        try:
+            args = parser.parse_args(argv)
+            return _dispatch(parser, args)
+        except SystemExit as exc:  # --help, --version, usage errors (parser.error)
+            return _exit_status(exc.code)
+    except InputError as exc:
+        _error(str(exc))
+        return exc.exit_code
+    except KeyboardInterrupt:
+        try:
+            sys.stderr.write("\n")
+        except Exception:
+            pass
+        return 130
+    except BrokenPipeError:
+        _silence_stdout()
+        return 0
+
+
+def _exit_status(code: Any) -> int:
+    if code is None:
+        return 0
+    if isinstance(code, int):
+        return code
+    return 1
+
+
+def _dispatch(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
+    if args.command == "bench":  # only reached via e.g. "unspin --x bench"; normally handled in main
+        return _bench(args.args)
+    if args.command in ("check", "restore"):
+        if args.example and args.file:
+            parser.error(f"{args.command}: give either FILE or --example, not both")
+        if not args.example and not args.file:
+            parser.error(f"{args.command}: give a FILE, '-' for stdin, or --example")
+    doc = _load_example() if getattr(args, "example", False) else _load(args.file)
+
+    import unspin
+
+    if args.command == "check":
+        profile = None if args.no_profile else "auto"
+        report = unspin.check(doc.text, threshold=args.threshold, profile=profile)
+        if args.json:
+            _write(json.dumps(report.to_dict()) + "\n")
+        else:
+            _write(format_report(report, doc, max_findings=args.max_findings, color=_use_color(sys.stdout),
+                                 restore_hint=_restore_hint(args)))
+        return 1 if (args.fail_on_spun and report.is_spun) else 0
+
+    if args.command == "restore":
+        restored = unspin.restore(doc.text)
+        _write(restored if restored.endswith("\n") else restored + "\n")
+        return 0
+
+    if args.command == "spin":
+        try:
+            result = _spin_api()(doc.text, rate=args.rate, style=args.style, seed=args.seed)
+        except (ValueError, KeyError) as exc:
+            # Styles could not be validated up front (unspin.spin publishes no list):
+            # an error that names the style is a usage error, anything else a bug.
+            if _known_styles() is None and ("style" in str(exc).lower() or args.style in str(exc)):
+                parser.error(f"argument --style: {exc.args[0] if exc.args else exc}")
+            raise
+        if args.json:
+            _write(json.dumps(result.to_dict()) + "\n")
+        else:
+            text = result.text
+            _write(text if text.endswith("\n") else text + "\n")
+        return 0
+
+    parser.error(f"unknown command {args.command!r}")  # pragma: no cover - argparse rejects it first
+    return 2  # pragma: no cover
+
+
+def _spin_api():
+    """``unspin.spin``, the function.
+
+    Importing the ``unspin.spin`` submodule rebinds the package attribute
+    ``unspin.spin`` to the module, so after the first call it may be the
+    module rather than the function; accept either.
+    """
+    import types
+
+    import unspin
+
+    fn = unspin.spin
+    if isinstance(fn, types.ModuleType):
+        fn = fn.spin
+    return fn
+
+
+def _bench(argv: list[str]) -> int:
+    try:
+        from . import bench
+    except ImportError as exc:
+        if exc.name and exc.name.startswith("unspin.bench"):
+            _error("the benchmark suite (unspin.bench) is not part of this installation; "
+                   "run 'unspin bench' from a source checkout")
+            return 2
+        raise
+    status = bench.main(list(argv))
+    return _exit_status(status)
+
+
+def _load(path: str) -> Document:
+    if path == "-" and sys.stdin is not None and _isatty(sys.stdin):
+        sys.stderr.write(f"{PROG}: reading text from stdin; finish with Ctrl-D (Ctrl-Z Enter on Windows)\n")
+        sys.stderr.flush()
+    return read_text(path)
+
+
+def _load_example() -> Document:
+    from importlib.resources import files
+
+    data = files("unspin").joinpath("examples").joinpath("spun_article.txt").read_bytes()
+    return read_text(data, name=EXAMPLE_NAME)
+
+
+# --------------------------------------------------------------------------- output
+
+
+_COLORS = {"red": "31", "green": "32", "yellow": "33", "dim": "2", "bold": "1"}
+
+
+def _isatty(stream: Any) -> bool:
+    try:
+        return bool(stream.isatty())
+    except (AttributeError, ValueError, OSError):
+        return False
+
+
+def _use_color(stream: Any) -> bool:
+    """ANSI colour only on a terminal, and never when NO_COLOR is set (https://no-color.org)."""
+    if os.environ.get("NO_COLOR"):
+        return False
+    if os.environ.get("TERM") == "dumb":
+        return False
+    return _isatty(stream)
+
+
+def _paint(text: str, color: str | None, on: bool) -> str:
+    if not on or not color:
+        return text
+    codes = ";".join(_COLORS[c] for c in color.split("+"))
+    return f"\x1b[{codes}m{text}\x1b[0m"
+
+
+def _line_starts(text: str) -> list[int]:
+    starts = [0]
+    pos = text.find("\n")
+    while pos != -1:
+        starts.append(pos + 1)
+        pos = text.find("\n", pos + 1)
+    return starts
+
+
+def _line_col(starts: list[int], offset: int) -> tuple[int, int]:
+    i = bisect.bisect_right(starts, offset) - 1
+    return i + 1, offset - starts[i] + 1
+
+
+def _one_line(s: str) -> str:
+    return " ".join(s.split()) if any(c in s for c in "\n\r\t") else s
+
+
+def format_report(report: Any, doc: Document, *, max_findings: int = 50, color: bool = False,
+                  restore_hint: str | None = None) -> str:
+    """Human-readable rendering of a :class:`unspin.Report` for ``doc``.
+
+    ``restore_hint`` is the FILE argument to suggest for ``unspin restore`` when the text is spun.
+    """
+    lines: list[str] = []
+    n = len(report.findings)
+    verdict = _paint("spun", "red+bold", color) if report.is_spun else _paint("not spun", "green+bold", color)
+    cmp = ">=" if report.is_spun else "<"
+    lines.append(f"{doc.source}: {verdict}  (score {report.score:.2f} {cmp} threshold {report.threshold:.2f}; "
+                 f"{report.words} words, {n} finding{'s' if n != 1 else ''})")
+    if report.spinner and report.is_spun:
+        lines.append(f"spinner: {report.spinner} (confidence {report.spinner_confidence:.2f})")
+    starts = _line_starts(doc.text)
+    shown = report.findings if max_findings == 0 else report.findings[:max_findings]
+    width = 0
+    locs = []
+    for f in shown:
+        line, col = _line_col(starts, f.start)
+        loc = f"{line}:{col}"
+        locs.append(loc)
+        width = max(width, len(loc))
+    for f, loc in zip(shown, locs):
+        spun = _paint(f'"{_one_line(f.text)}"', "red", color)
+        sugg = _paint(_one_line(f.suggestion), "green", color) if f.suggestion else _paint("?", "dim", color)
+        detail = _paint(f"({f.confidence:.2f}, {f.reason})", "dim", color)
+        lines.append(f"{loc.ljust(width)}  {spun} -> {sugg}  {detail}")
+    if len(shown) < n:
+        lines.append(_paint(f"... and {n - len(shown)} more (--max-findings 0 shows all, --json gives everything)",
+                            "dim", color))
+    if report.is_spun and n and restore_hint:
+        lines.append(_paint(f"restore the likely original text with: {PROG} restore {restore_hint}", "dim", color))
+    return "\n".join(lines) + "\n"
+
+
+def _restore_hint(args: argparse.Namespace) -> str | None:
+    if getattr(args, "example", False):
+        return "--example"
+    if args.file == "-":
+        return None  # stdin is gone; the user knows what they piped in
+    import shlex
+
+    return shlex.quote(args.file)
+
+
+def _write(s: str) -> None:
+    sys.stdout.write(s)
+    sys.stdout.flush()
+
+
+def _error(message: str) -> None:
+    try:
+        sys.stderr.write(f"{PROG}: error: {message}\n")
+        sys.stderr.flush()
+    except Exception:
+        pass
+
+
+def _silence_stdout() -> None:
+    """After a broken pipe, point stdout at /dev/null so the interpreter's final flush stays quiet."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except Exception:
+        pass
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,411 @@
+"""The ``unspin`` command line: output formats, exit codes, error paths.
+
+Most tests replace the engine with fakes so they pin down the CLI alone; the
+``test_real_*`` tests run the real engine end to end.
+"""
+from __future__ import annotations
+
+import gzip
+import io
+import json
+import os
+import subprocess
+import sys
+import types
+
+import pytest
+
+import unspin
+from unspin import cli
+from unspin.cli import main
+from unspin.report import Finding, Report
+
+TEXT = "The firm mentioned a plan.\nIts financial institution held the cash.\n"
+
+
+def fake_report(text: str = TEXT, score: float = 0.9, threshold: float = 0.5) -> Report:
+    i = text.index("mentioned")
+    j = text.index("financial institution")
+    return Report(
+        score=score, threshold=threshold,
+        findings=[
+            Finding(i, i + 9, "mentioned", "said", ["said"], 0.91, "known spinner substitution"),
+            Finding(j, j + 21, "financial institution", "bank", ["bank"], 0.8, "spinner phrase", "phrase"),
+        ],
+        restored=text.replace("mentioned", "said").replace("financial institution", "bank"),
+        words=12, spinner="wordai-like", spinner_confidence=0.7, features={"lm": 1.5},
+    )
+
+
+@pytest.fixture
+def fake_engine(monkeypatch):
+    calls: list[dict] = []
+
+    def check(text, *, threshold=None, profile="auto"):
+        calls.append({"text": text, "threshold": threshold, "profile": profile})
+        r = fake_report(text) if "mentioned" in text and "financial institution" in text else Report(
+            0.1, 0.5, [], text, len(text.split()))
+        if threshold is not None:
+            r = Report(r.score, threshold, r.findings, r.restored, r.words, r.spinner, r.spinner_confidence, r.features)
+        return r
+
+    def restore(text, **kw):
+        return check(text, **kw).restored
+
+    monkeypatch.setattr(unspin, "check", check)
+    monkeypatch.setattr(unspin, "restore", restore)
+    monkeypatch.delenv("NO_COLOR", raising=False)
+    return calls
+
+
+@pytest.fixture
+def article(tmp_path):
+    p = tmp_path / "article.txt"
+    p.write_text(TEXT, encoding="utf-8")
+    return p
+
+
+def stdin_bytes(monkeypatch, data: bytes):
+    monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(data)))
+
+
+# --------------------------------------------------------------------------- check
+
+
+def test_check_human_output(fake_engine, article, capsys):
+    assert main(["check", str(article)]) == 0
+    out, err = capsys.readouterr()
+    lines = out.splitlines()
+    assert lines[0] == f"{article}: spun  (score 0.90 >= threshold 0.50; 12 words, 2 findings)"
+    assert lines[1] == "spinner: wordai-like (confidence 0.70)"
+    assert lines[2] == '1:10  "mentioned" -> said  (0.91, known spinner substitution)'
+    assert lines[3] == '2:5   "financial institution" -> bank  (0.80, spinner phrase)'
+    assert "unspin restore" in lines[4]
+    assert "\x1b[" not in out  # capsys is not a TTY
+    assert err == ""
+    assert fake_engine[0] == {"text": TEXT, "threshold": None, "profile": "auto"}
+
+
+def test_check_json_is_exactly_report_to_dict(fake_engine, article, capsys):
+    assert main(["check", str(article), "--json"]) == 0
+    out = capsys.readouterr().out
+    assert out == json.dumps(fake_report().to_dict()) + "\n"
+    assert Report.from_dict(json.loads(out)) == fake_report()
+
+
+def test_check_options_are_passed_through(fake_engine, article, capsys):
+    assert main(["check", str(article), "--threshold", "0.95", "--no-profile", "--json"]) == 0
+    assert fake_engine[-1]["threshold"] == 0.95 and fake_engine[-1]["profile"] is None
+    d = json.loads(capsys.readouterr().out)
+    assert d["threshold"] == 0.95 and d["is_spun"] is False
+
+
+def test_check_not_spun_human(fake_engine, tmp_path, capsys):
+    p = tmp_path / "clean.txt"
+    p.write_text("An ordinary sentence about the weather.\n")
+    assert main(["check", str(p), "--fail-on-spun"]) == 0
+    out = capsys.readouterr().out
+    assert out == f"{p}: not spun  (score 0.10 < threshold 0.50; 6 words, 0 findings)\n"
+
+
+def test_fail_on_spun(fake_engine, article, capsys):
+    assert main(["check", str(article)]) == 0
+    assert main(["check", str(article), "--fail-on-spun"]) == 1
+    assert main(["check", str(article), "--fail-on-spun", "--json"]) == 1
+
+
+def test_max_findings(fake_engine, article, capsys):
+    assert main(["check", str(article), "--max-findings", "1"]) == 0
+    out = capsys.readouterr().out
+    assert '"mentioned"' in out and '"financial institution"' not in out
+    assert "... and 1 more" in out
+    assert main(["check", str(article), "--max-findings", "0"]) == 0
+    assert '"financial institution"' in capsys.readouterr().out
+
+
+def test_colour_only_on_tty_and_not_with_no_color(fake_engine, article, capsys, monkeypatch):
+    monkeypatch.setattr(cli, "_isatty", lambda stream: True)
+    monkeypatch.delenv("TERM", raising=False)
+    assert main(["check", str(article)]) == 0
+    out = capsys.readouterr().out
+    assert "\x1b[31m" in out and "\x1b[0m" in out
+    monkeypatch.setenv("NO_COLOR", "1")
+    assert main(["check", str(article)]) == 0
+    assert "\x1b[" not in capsys.readouterr().out
+
+
+def test_check_stdin(fake_engine, monkeypatch, capsys):
+    stdin_bytes(monkeypatch, TEXT.encode("utf-16"))
+    assert main(["check", "-", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["is_spun"] is True
+    assert fake_engine[-1]["text"] == TEXT
+
+
+def test_check_example_reads_packaged_article(fake_engine, capsys):
+    assert main(["check", "--example"]) == 0
+    text = fake_engine[-1]["text"]
+    assert "Financial institution" in text and "in the present day" in text
+    assert capsys.readouterr().out.startswith("examples/spun_article.txt: ")
+
+
+@pytest.mark.parametrize("argv", [["check"], ["check", "x.txt", "--example"], ["restore"]])
+def test_check_needs_exactly_one_source(fake_engine, argv, capsys):
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert "FILE" in err and "Traceback" not in err
+
+
+@pytest.mark.parametrize("argv", [
+    ["check", "a.txt", "--threshold", "1.5"],
+    ["check", "a.txt", "--threshold", "abc"],
+    ["check", "a.txt", "--max-findings", "-1"],
+    ["spin", "a.txt", "--rate", "2"],
+    ["spin", "a.txt", "--rate", "nan"],
+    ["spin", "a.txt", "--seed", "x"],
+    ["frobnicate"],
+    [],
+])
+def test_usage_errors_exit_2(argv, capsys):
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert "usage:" in err and "Traceback" not in err
+
+
+# --------------------------------------------------------------------------- input errors
+
+
+def test_missing_file_exit_4(fake_engine, tmp_path, capsys):
+    p = tmp_path / "missing.txt"
+    assert main(["check", str(p)]) == 4
+    out, err = capsys.readouterr()
+    assert out == ""
+    assert err.startswith(f"unspin: error: {p}: no such file")
+    assert err.count("\n") == 1
+
+
+def test_binary_file_exit_3(fake_engine, tmp_path, capsys):
+    p = tmp_path / "a.gz"
+    p.write_bytes(gzip.compress(b"hello " * 50))
+    assert main(["restore", str(p)]) == 3
+    err = capsys.readouterr().err
+    assert err.startswith("unspin: error: ") and "gzip" in err and err.count("\n") == 1
+
+
+@pytest.mark.parametrize("make, code", [
+    (lambda d: d, 3),                                                   # directory
+    (lambda d: (d / "e.txt").write_bytes(b" \n") and d / "e.txt", 3),   # empty
+])
+def test_other_input_errors(fake_engine, tmp_path, capsys, make, code):
+    target = make(tmp_path)
+    assert main(["check", str(target)]) == code
+    err = capsys.readouterr().err
+    assert err.startswith("unspin: error: ") and "Traceback" not in err
+
+
+def test_keyboard_interrupt_is_130(monkeypatch, article, capsys):
+    def interrupted(*a, **k):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(unspin, "check", interrupted)
+    assert main(["check", str(article)]) == 130
+    assert "Traceback" not in capsys.readouterr().err
+
+
+def test_broken_pipe_is_quiet(fake_engine, article, monkeypatch, capsys):
+    def broken(s):
+        raise BrokenPipeError(32, "Broken pipe")
+
+    monkeypatch.setattr(cli, "_write", broken)
+    assert main(["restore", str(article)]) == 0
+    assert capsys.readouterr().err == ""
+
+
+def test_broken_pipe_in_a_real_pipe(tmp_path):
+    """``unspin restore big.txt | head -c 10``: no traceback, no 'Exception ignored' noise."""
+    big = tmp_path / "big.txt"
+    big.write_text("A line of ordinary text that goes on.\n" * 60000)
+    script = ("import sys, unspin; unspin.restore = lambda t, **k: t; "
+              "from unspin.cli import main; sys.exit(main(['restore', sys.argv[1]]))")
+    proc = subprocess.Popen([sys.executable, "-c", script, str(big)],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    assert proc.stdout.read(10) == b"A line of "
+    proc.stdout.close()
+    err = proc.stderr.read()
+    proc.stderr.close()
+    assert proc.wait(timeout=60) == 0
+    assert err == b""
+
+
+# --------------------------------------------------------------------------- restore / spin / bench / version
+
+
+def test_restore(fake_engine, article, capsys):
+    assert main(["restore", str(article)]) == 0
+    assert capsys.readouterr().out == "The firm said a plan.\nIts bank held the cash.\n"
+
+
+def test_restore_html_input(fake_engine, tmp_path, capsys):
+    p = tmp_path / "page.html"
+    p.write_text("<html><body><article><p>" + "A plain paragraph of prose for the reader. " * 5
+                 + "</p></article></body></html>")
+    assert main(["restore", str(p)]) == 0
+    out = capsys.readouterr().out
+    assert "A plain paragraph of prose" in out and "<p>" not in out
+
+
+class FakeSpin:
+    def __init__(self, text):
+        self.text = text
+        self.edits = [{"start": 0, "end": 3, "original": "The", "spun": "Ze"}]
+
+    def to_dict(self):
+        return {"text": self.text, "edits": self.edits}
+
+
+@pytest.fixture
+def fake_spin(monkeypatch):
+    calls = []
+
+    def spin(text, rate=0.3, style="dictionary", seed=0):
+        calls.append((text, rate, style, seed))
+        if style not in ("dictionary", "wordai-like"):
+            raise ValueError(f"unknown style {style!r}")
+        return FakeSpin("Ze" + text[3:])
+
+    monkeypatch.setattr(unspin, "spin", spin)
+    monkeypatch.setattr(cli, "_known_styles", lambda: None)
+    return calls
+
+
+def test_spin_text_and_json(fake_spin, article, capsys):
+    assert main(["spin", str(article), "--rate", "0.5", "--style", "wordai-like", "--seed", "7"]) == 0
+    assert capsys.readouterr().out == "Ze" + TEXT[3:]
+    assert fake_spin[-1] == (TEXT, 0.5, "wordai-like", 7)
+    assert main(["spin", str(article), "--json"]) == 0
+    assert json.loads(capsys.readouterr().out) == FakeSpin("Ze" + TEXT[3:]).to_dict()
+    assert fake_spin[-1][1:] == (0.3, "dictionary", 0)
+
+
+def test_spin_unknown_style_from_engine_is_usage_error(fake_spin, article, capsys):
+    assert main(["spin", str(article), "--style", "nope"]) == 2
+    err = capsys.readouterr().err
+    assert "--style" in err and "nope" in err and "Traceback" not in err
+
+
+def test_spin_unknown_style_from_published_list(monkeypatch, article, capsys):
+    monkeypatch.setattr(cli, "_known_styles", lambda: ("dictionary", "wordai-like"))
+    assert main(["spin", str(article), "--style", "nope"]) == 2
+    err = capsys.readouterr().err
+    assert "unknown style 'nope'" in err and "dictionary" in err
+
+
+def test_bench_passes_arguments_through(monkeypatch):
+    seen = []
+    fake = types.ModuleType("unspin.bench")
+    fake.main = lambda argv=None: seen.append(argv) or 5
+    monkeypatch.setitem(sys.modules, "unspin.bench", fake)
+    monkeypatch.setattr(unspin, "bench", fake, raising=False)
+    assert main(["bench", "--help", "--quick", "x"]) == 5
+    assert main(["bench"]) == 5
+    assert seen == [["--help", "--quick", "x"], []]
+
+
+def test_version(capsys):
+    assert main(["--version"]) == 0
+    assert capsys.readouterr().out.strip() == f"unspin {unspin.__version__}"
+
+
+def test_help_lists_exit_codes(capsys):
+    assert main(["--help"]) == 0
+    out = capsys.readouterr().out
+    for cmd in ("check", "restore", "spin", "bench"):
+        assert cmd in out
+    assert "exit codes:" in out and "130" in out
+
+
+def test_python_dash_m_version():
+    res = subprocess.run([sys.executable, "-m", "unspin", "--version"], capture_output=True, text=True, timeout=120)
+    assert res.returncode == 0
+    assert res.stdout.strip() == f"unspin {unspin.__version__}"
+    assert res.stderr == ""
+
+
+def test_python_dash_m_missing_file(tmp_path):
+    res = subprocess.run([sys.executable, "-m", "unspin", "check", str(tmp_path / "nope.txt")],
+                         capture_output=True, text=True, timeout=120)
+    assert res.returncode == 4
+    assert res.stderr.startswith("unspin: error: ") and "Traceback" not in res.stderr
+
+
+# --------------------------------------------------------------------------- real engine, end to end
+
+
+def _example(name: str) -> str:
+    from importlib.resources import files
+
+    return files("unspin").joinpath("examples").joinpath(name).read_text(encoding="utf-8")
+
+
+def test_examples_are_packaged():
+    spun, clean = _example("spun_article.txt"), _example("clean_article.txt")
+    assert 200 <= len(spun.split()) <= 320 and 150 <= len(clean.split()) <= 260
+    for phrase in ("Financial institution", "mentioned", "by means of", "as an alternative", "secure sanctuaries",
+                   "america", "thousands and thousands of dollars", "based mostly", "content material", "Transient",
+                   "in the present day", "govt"):
+        assert phrase in spun, phrase
+
+
+def test_real_check_example_is_spun(capsys):
+    assert main(["check", "--example", "--json"]) == 0
+    d = json.loads(capsys.readouterr().out)
+    assert d["is_spun"] is True
+    assert d["findings"]
+    spun = _example("spun_article.txt")
+    for f in d["findings"]:
+        assert spun[f["start"]:f["end"]] == f["text"]
+    assert main(["check", "--example", "--fail-on-spun"]) == 1
+    out = capsys.readouterr().out
+    assert out.startswith("examples/spun_article.txt: spun")
+    assert " -> " in out
+
+
+def test_real_clean_example_is_not_spun(tmp_path, capsys):
+    p = tmp_path / "clean.txt"
+    p.write_text(_example("clean_article.txt"), encoding="utf-8")
+    assert main(["check", str(p), "--json", "--fail-on-spun"]) == 0
+    assert json.loads(capsys.readouterr().out)["is_spun"] is False
+
+
+def test_real_restore_example(capsys):
+    assert main(["restore", "--example"]) == 0
+    out = capsys.readouterr().out
+    assert out != _example("spun_article.txt")
+    assert "bank" in out.lower() and out.count("mentioned") < _example("spun_article.txt").count("mentioned")
+
+
+def test_real_spin_roundtrip(tmp_path, capsys):
+    p = tmp_path / "clean.txt"
+    p.write_text(_example("clean_article.txt"), encoding="utf-8")
+    assert main(["spin", str(p), "--rate", "0.5", "--seed", "3", "--json"]) == 0
+    first = capsys.readouterr().out
+    d = json.loads(first)
+    assert d["text"] != _example("clean_article.txt")
+    assert main(["spin", str(p), "--rate", "0.5", "--seed", "3", "--json"]) == 0
+    assert capsys.readouterr().out == first  # deterministic for a seed
+    assert main(["spin", str(p), "--seed", "3"]) == 0
+    assert capsys.readouterr().out.rstrip("\n") == d["text"].rstrip("\n")
+
+
+def test_real_spin_unknown_style_exit_2(tmp_path, capsys):
+    p = tmp_path / "clean.txt"
+    p.write_text(_example("clean_article.txt"), encoding="utf-8")
+    assert main(["spin", str(p), "--style", "no-such-style"]) == 2
+    assert "Traceback" not in capsys.readouterr().err
+
+
+def test_real_check_via_subprocess_stdin():
+    res = subprocess.run([sys.executable, "-m", "unspin", "check", "-", "--json"],
+                         input=_example("spun_article.txt").encode("cp1252", "replace"),
+                         capture_output=True, timeout=300, env={**os.environ, "NO_COLOR": "1"})
+    assert res.returncode == 0, res.stderr
+    assert json.loads(res.stdout)["is_spun"] is True
