@@ -8,6 +8,8 @@
 from __future__ import annotations
 
 from .report import DEFAULT_THRESHOLD, Finding, Report
+# Imported eagerly: the submodule ``unspin.spin`` would otherwise shadow the function.
+from .spin import spin
 
 __version__ = "0.1.0"
 __all__ = ["check", "restore", "spin", "Finding", "Report", "DEFAULT_THRESHOLD", "__version__"]
@@ -27,10 +29,3 @@ def check(text: str, *, threshold: float | None = None, profile: "str | object |
 def restore(text: str, **kwargs) -> str:
     """``check(text).restored``: the most likely original wording."""
     return check(text, **kwargs).restored
-
-
-def spin(text: str, rate: float = 0.3, style: str = "dictionary", seed: int = 0):
-    """Spin ``text`` synthetically; returns a :class:`unspin.spin.SpinResult` with the gold alignment."""
-    from .spin import spin as _spin
-
-    return _spin(text, rate=rate, style=style, seed=seed)

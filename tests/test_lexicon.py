@@ -1,0 +1,150 @@
+"""Tests of the reverse thesaurus (unspin.lexicon). Uses only the packaged tables."""
+from __future__ import annotations
+
+import dataclasses
+import math
+import time
+
+import pytest
+
+from unspin.lexicon import Candidate, Lexicon, analyses, inflect
+
+
+@pytest.fixture(scope="module")
+def lex() -> Lexicon:
+    return Lexicon.load()
+
+
+def texts(cands):
+    return [c.text for c in cands]
+
+
+def test_load_is_cached_and_fast(lex):
+    assert Lexicon.load() is lex
+    t = time.perf_counter()
+    fresh = Lexicon()
+    assert time.perf_counter() - t < 1.0  # ~0.05 s on the dev machine; generous for CI
+    assert len(fresh.strings) == fresh.meta["vocab"] > 150_000
+
+
+def test_candidate_is_frozen():
+    c = Candidate("havens", -3.0, "moby")
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        c.text = "x"  # type: ignore[misc]
+
+
+@pytest.mark.parametrize("spun, orig", [
+    ("sanctuaries", "havens"),
+    ("sanctuary", "haven"),
+    ("recognizing", "spotting"),
+    ("consciousness", "intelligence"),
+    ("secure", "safe"),
+    ("financial institution", "financial organization"),
+    ("financial institutions", "financial organizations"),
+    ("safe haven", "sanctuary"),
+])
+def test_known_reversals(lex, spun, orig):
+    assert orig in texts(lex.candidates(spun))
+
+
+def test_candidates_contract(lex):
+    cands = lex.candidates("sanctuaries")
+    assert cands and all(isinstance(c, Candidate) for c in cands)
+    priors = [c.logprior for c in cands]
+    assert priors == sorted(priors, reverse=True)
+    assert all(p <= 0 and math.isfinite(p) for p in priors)
+    assert {c.source for c in cands} <= {"moby", "wordnet", "moby+wordnet"}
+    assert "sanctuaries" not in texts(cands)
+    assert len(set(texts(cands))) == len(cands)
+    # inflection follows the spun word: plural in, plurals out
+    assert "haven" not in texts(cands)
+
+
+def test_limit_and_select(lex):
+    assert len(lex.candidates("attacks", limit=5)) == 5
+    full = texts(lex.candidates("attacks", limit=10_000))
+    assert len(full) > 60
+    assert set(texts(lex.candidates("attacks"))) <= set(full)
+    assert set(texts(lex.candidates("attacks", select="prior"))) <= set(full)
+    with pytest.raises(ValueError):
+        lex.candidates("attacks", limit=3, select="nope")
+
+
+def test_unknown_and_empty(lex):
+    assert lex.candidates("qwzxv") == []
+    assert lex.candidates("") == []
+    assert lex.candidates("counterfeit qwzxv") == []
+
+
+def test_logprior_is_channel_mixture(lex):
+    # "haven" -> "sanctuary" is a Moby pair: log(0.5 / |moby synonyms of haven|)
+    c = next(c for c in lex.candidates("sanctuary", limit=1000) if c.text == "haven")
+    i = lex.ids["haven"]
+    assert "moby" in c.source
+    expected = math.log(0.5 / int(lex._deg[0, i]) + (0.5 / int(lex._deg[1, i]) if "wordnet" in c.source else 0))
+    assert c.logprior == pytest.approx(expected, abs=1e-3)
+
+
+def test_case_and_spacing_normalised(lex):
+    assert texts(lex.candidates("  Sanctuaries ")) == texts(lex.candidates("sanctuaries"))
+
+
+def test_phrase_keys(lex):
+    words = "the united states is a safe haven for artificial intelligence research".split()
+    spans = lex.phrase_keys(words)
+    found = {" ".join(words[i:j]) for i, j in spans}
+    assert {"united states", "safe haven", "artificial intelligence"} <= found
+    assert all(2 <= j - i <= 4 for i, j in spans)
+    for i, j in spans:
+        assert lex.candidates(" ".join(words[i:j]), limit=1000)
+    assert lex.phrase_keys(["safe", "havens"]) == [(0, 2)]  # plural head
+    assert lex.phrase_keys([]) == [] and lex.phrase_keys(["haven"]) == []
+    assert all(j - i == 2 for i, j in lex.phrase_keys(words, max_len=2))
+
+
+def test_phrase_keys_speed(lex):
+    words = ("the bank said in the present day that a safe haven for all of the people "
+             "who take care of artificial intelligence is not a financial institution ").split() * 80
+    words = words[:2000]
+    lex.phrase_keys(words)  # builds the key sets once
+    t = time.perf_counter()
+    for _ in range(10):
+        lex.phrase_keys(words)
+    assert (time.perf_counter() - t) / 10 < 0.015  # ~1 ms on the dev machine
+
+
+def test_synonyms(lex):
+    assert "sanctuaries" in lex.synonyms("havens", "moby")
+    assert "spotting" in lex.synonyms("recognizing")
+    wn = set(lex.synonyms("bank", "wordnet"))
+    assert "banking company" in wn
+    assert wn <= set(lex.synonyms("bank", "all"))
+    assert "bank" not in wn
+    assert lex.synonyms("qwzxv") == []
+
+
+def test_known_and_mwe(lex):
+    assert lex.is_known("haven") and lex.is_known("havens") and lex.is_known("sanctuaries")
+    assert not lex.is_known("qwzxv")
+    assert lex.is_mwe("artificial intelligence")
+    assert lex.is_mwe("financial institution") and lex.is_mwe("financial institutions")
+    assert lex.is_mwe("Safe Haven")
+    assert not lex.is_mwe("haven")
+    assert not lex.is_mwe("counterfeit consciousness")
+
+
+def test_senses(lex):
+    senses = lex.senses("bank", "n")
+    assert ["depository financial institution", "bank", "banking concern", "banking company"] in senses
+    assert all(any(x == "bank" for x in s) for s in senses)
+    assert lex.senses("bank", "r") == [] and lex.senses("qwzxv") == []
+
+
+def test_morphology_helpers():
+    assert ("recognize", "VBG", "VERB") in analyses("recognizing")
+    assert analyses("haven") == ()
+    assert inflect("spot", "VBG") == "spotting"
+    assert inflect("haven", "NNS") == "havens"
+    assert inflect("take care of", "VBD") == "took care of"
+    assert inflect("retreat", "NNS", 3) == "retreats"   # WordNet knows it as a noun
+    assert inflect("protect", "NNS", 2) is None          # a verb only
