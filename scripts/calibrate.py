@@ -1,4 +1,8 @@
-"""Fit the document-score calibration (logistic regression) and write src/unspin/data/calibration.json.
+"""Fit the engine's two logistic models and write src/unspin/data/calibration.json.
+
+1. ``local``: per-proposal weights turning language-model and thesaurus evidence into the
+   confidence that a word/phrase was substituted (features: ``detect.Engine._features``).
+2. document score: weights over the per-document finding statistics (``detect._features``).
 
 Usage: python scripts/calibrate.py [../shared/data]
 
@@ -41,6 +45,30 @@ def fit_logistic(X: np.ndarray, y: np.ndarray, l2: float = 1e-2, iters: int = 50
     return float(w[0]), w[1:]
 
 
+LOCAL_FEATURES = ["bias", "gain", "gain_pos", "channel", "fit_spun", "fit_cand", "uni_spun", "uni_cand",
+                  "name", "multi_spun", "multi_cand", "joint", "mwe", "pair_pmi_cand", "pair_pmi_spun"]
+
+
+def _substituted_chars(text: str, edits) -> list[tuple[int, int, str]]:
+    return [(e.spun_start, e.spun_end, e.orig.lower()) for e in edits]
+
+
+def local_examples(engine: Engine, docs: list[tuple[str, list[tuple[int, int, str]]]]):
+    """Per thesaurus proposal: features, substituted? (label 1), suggestion == original? (label 2)."""
+    X, y, correct = [], [], []
+    for text, spans in docs:
+        doc, props = engine.proposals(text, profile=None)
+        for pr in props:
+            if pr.features is None:
+                continue
+            a, b = doc.tokens[pr.i].start, doc.tokens[pr.j - 1].end
+            hits = [o for s, e, o in spans if s < b and a < e]
+            X.append([pr.features.get(f, 0.0) for f in LOCAL_FEATURES])
+            y.append(1.0 if hits else 0.0)
+            correct.append(1.0 if hits and " ".join(hits) == pr.suggestion else 0.0)
+    return np.array(X), np.array(y), np.array(correct)
+
+
 def main(argv: list[str]) -> int:
     data = Path(argv[0] if argv else "../shared/data")
     src = data / "clean_news.jsonl"
@@ -50,14 +78,30 @@ def main(argv: list[str]) -> int:
     texts = [json.loads(line)["text"] for line in src.read_text(encoding="utf-8").splitlines() if line.strip()]
     train = [t for i, t in enumerate(texts) if i % 5 != 0]
     engine = Engine()
-    engine.calibration = {"intercept": 0.0, "weights": {}}
-    rows, ys = [], []
+    spun = []
     for k, text in enumerate(train):
+        r = spin(text, rate=RATES[k % len(RATES)], style=STYLES[k % len(STYLES)], seed=k)
+        spun.append((r.text, _substituted_chars(r.text, r.edits)))
+    local_docs = [(t, []) for t in train] + spun
+    # Candidates are ranked with the current weights, so fit twice: rank, fit, re-rank, refit.
+    for round_ in range(2):
+        Xl, yl, cl = local_examples(engine, local_docs)
+        b0, wl = fit_logistic(Xl[:, 1:], yl, l2=1.0)
+        local = {"bias": b0, **{f: float(w) for f, w in zip(LOCAL_FEATURES[1:], wl)}}
+        sub = yl == 1
+        b1, wc = fit_logistic(Xl[sub][:, 1:], cl[sub], l2=1.0)
+        correct = {"bias": b1, **{f: float(w) for f, w in zip(LOCAL_FEATURES[1:], wc)}}
+        engine.calibration = {"intercept": 0.0, "weights": {}, "local": local, "correct": correct}
+        print(f"  correct-suggestion model: {int(cl.sum())} of {int(sub.sum())} substituted proposals exact;",
+              {k: round(v, 2) for k, v in correct.items()})
+        print(f"local round {round_}: {len(yl)} proposals, {int(yl.sum())} substituted;",
+              {k: round(v, 2) for k, v in local.items()})
+    rows, ys = [], []
+    for text in train:
         rows.append(engine.check(text).features)
         ys.append(0)
-        style = STYLES[k % len(STYLES)]
-        rate = RATES[k % len(RATES)]
-        rows.append(engine.check(spin(text, rate=rate, style=style, seed=k).text).features)
+    for text, _ in spun:
+        rows.append(engine.check(text).features)
         ys.append(1)
     X = np.array([[r.get(f, 0.0) for f in FEATURES] for r in rows])
     y = np.array(ys, dtype=float)
@@ -70,7 +114,7 @@ def main(argv: list[str]) -> int:
     fpr = float(np.mean(p[y == 0] >= 0.5))
     tpr = float(np.mean(p[y == 1] >= 0.5))
     OUT.write_text(json.dumps({
-        "intercept": intercept, "weights": weights,
+        "intercept": intercept, "weights": weights, "local": local, "correct": correct,
         "fitted_on": f"{len(train)} clean_news texts (index % 5 != 0) + one synthetic spin of each "
                      f"(styles {', '.join(STYLES)}; rates {RATES})",
         "training_fpr_at_0.5": fpr, "training_tpr_at_0.5": tpr,

@@ -37,7 +37,8 @@ from .tokens import Token, sentence_starts, tokenize
 #: Data the document-score calibration was fitted on (the benchmark prints it).
 CALIBRATION_SOURCES = "synthetic spins of clean_news.jsonl (index % 5 != 0) and those clean texts"
 
-#: Findings at or above this confidence are applied to ``Report.restored``.
+#: A finding's suggestion is applied to ``Report.restored`` when P(substituted) x
+#: P(suggestion is the original) reaches this (``Finding.applied``).
 APPLY_CONFIDENCE = 0.5
 #: Findings below this confidence are not reported at all.
 REPORT_CONFIDENCE = 0.35
@@ -68,7 +69,10 @@ class Params:
     profile_bias: float = 0.0       # added to logit(substitution rate) for profile entries
     joint_bonus: float = 0.0        # extra evidence for a jointly restored 2-word phrase
     max_candidates: int = 25        # reverse-thesaurus candidates scored per word
-    joint_candidates: int = 6       # per word, for joint two-word re-scoring
+    joint_candidates: int = 25      # per word, for joint two-word re-scoring
+    joint_min_pmi: float = 1.0      # a restored pair must be a collocation at least this strong (log10)
+    joint_max_spun_pmi: float = 1.0  # ... and the observed pair no stronger than this
+    joint_keep: int = 3             # pairs (by collocation strength) given full features
 
 
 PARAMS = Params()
@@ -111,11 +115,14 @@ class _Proposal:
     reason: str
     kind: str
     features: dict[str, float] | None = None
+    restore_prob: float | None = None  # P(suggestion is the original); None: use the confidence
 
 
 #: Weights of the per-proposal classifier for thesaurus-based proposals, used until
 #: scripts/calibrate.py has fitted them (calibration.json "local").
 DEFAULT_LOCAL = {"bias": -4.0, "gain_pos": 2.0, "channel": 0.3, "fit_spun": -1.5, "name": -2.5, "mwe": 2.0}
+#: Weights of the second model: is the suggestion the original, given a substitution?
+DEFAULT_CORRECT = {"bias": -1.0, "gain_pos": 1.0, "mwe": 2.0}
 
 
 class _Doc:
@@ -197,11 +204,11 @@ class Engine:
                     if not origs:
                         continue
                     total = sum(origs.values())
-                    rate = prof.substitution_rate(key)
+                    prior = _logit(prof.substitution_rate(key)) + p.profile_bias + self._lift(prof, key)
                     best = None
                     for orig, count in sorted(origs.items(), key=lambda kv: -kv[1]):
                         g = self.gain(doc, i, i + n, orig.split())
-                        lo = _logit(rate) + p.profile_bias + math.log(count / total) + p.lm_weight * LN10 * g
+                        lo = prior + math.log(count / total) + p.lm_weight * LN10 * g
                         if best is None or lo > best[0]:
                             best = (lo, orig, count, g)
                     lo, orig, count, g = best
@@ -211,6 +218,19 @@ class Engine:
                               f"'{orig}' here ({g:+.1f} log10)")
                     out.append(_Proposal(i, i + n, orig, alts, lo, reason, "profile"))
         return out
+
+    def _lift(self, prof: Profile, key: str) -> float:
+        """log of how much more often ``key`` occurs in the profile's spun text than in normal
+        English (LM probability), minus log 4, capped to [-4, 2].
+
+        "may" is common everywhere, so seeing it says little even if the spinner often
+        wrote it; "yr" or "privateness" are common only in spun text.
+        """
+        if not prof.words:
+            return 0.0
+        expected = prof.words * 10 ** self.lm.sequence_logprob(key.split())
+        lift = math.log((prof.seen.get(key, 0) + 0.5) / (expected + 0.5))
+        return min(max(lift - math.log(4.0), -4.0), 2.0)
 
     def _word_candidates(self, word: str) -> list:
         """Reverse-thesaurus candidates, best first by channel prior x how common the word is.
@@ -261,8 +281,8 @@ class Engine:
             "mwe": float(kind == "tortured" and self.lexicon is not None and self.lexicon.is_mwe(" ".join(cand))),
         }
 
-    def _local_logodds(self, feats: dict[str, float]) -> float:
-        w = self.calibration.get("local", DEFAULT_LOCAL)
+    def _local_logodds(self, feats: dict[str, float], model: str = "local") -> float:
+        w = self.calibration.get(model) or (DEFAULT_LOCAL if model == "local" else DEFAULT_CORRECT)
         return sum(w.get(k, 0.0) * v for k, v in feats.items())
 
     def _best(self, doc: _Doc, i: int, j: int, cands: list[tuple[str, float]], kind: str):
@@ -293,14 +313,16 @@ class Engine:
                 continue
             best = self._best(doc, i, i + 1, [(c.text, c.logprior) for c in cands], "substitution")
             lo, text, f, order = best
-            prior = {c.text: c.logprior for c in cands}
-            ranked[i] = [(t, prior[t]) for t in order[: p.joint_candidates]]
+            # Joint re-scoring uses the context-free ranking: in a tortured phrase the
+            # neighbour is spun too, so single-word context scores mislead.
+            ranked[i] = [(c.text, c.logprior) for c in cands[: p.joint_candidates]
+                         if " " not in c.text and c.text not in STOPWORDS]
             kind = "name" if f["name"] else "substitution"
             g = f["gain"]
             reason = (f"unusual word here; '{w}' is a thesaurus synonym of '{text}', which is "
                       f"{10 ** g:.0f}x more likely in this context" if g > 0 else
                       f"'{w}' is a thesaurus synonym of '{text}'")
-            out.append(_Proposal(i, i + 1, text, order[1:4], lo, reason, kind))
+            out.append(_Proposal(i, i + 1, text, order[1:4], lo, reason, kind, f))
         return out, ranked
 
     def _phrase_proposals(self, doc: _Doc) -> list[_Proposal]:
@@ -317,22 +339,50 @@ class Engine:
             g = f["gain"]
             reason = (f"'{key}' is a thesaurus rendering of '{text}', {10 ** g:.0f}x more likely here" if g > 0
                       else f"'{key}' is a thesaurus rendering of '{text}'")
-            out.append(_Proposal(i, j, text, order[1:4], lo, reason, "phrase"))
+            out.append(_Proposal(i, j, text, order[1:4], lo, reason, "phrase", f))
         return out
 
+    def _pair_pmi(self, a: str, b: str) -> float:
+        """Collocation strength log10 P(b|a) - log10 P(b): high for terms like 'random forest'."""
+        return self.lm.logprob(b, (a,)) - self.lm.logprob(b)
+
     def _joint_proposals(self, doc: _Doc, ranked: dict[int, list[tuple[str, float]]]) -> list[_Proposal]:
-        """Re-score adjacent suspicious words together: tortured phrases swap every word of a term."""
+        """Re-score adjacent suspicious words together: tortured phrases swap every word of a term.
+
+        Neither "counterfeit" nor "consciousness" alone looks better as "artificial" or
+        "intelligence" when its neighbour is spun too; the pair does, because
+        "artificial intelligence" is a strong collocation and "counterfeit
+        consciousness" is none. Pairs of candidates are ranked by that collocation
+        strength first, and only the best few get full context features.
+        """
         out: list[_Proposal] = []
+        p = self.params
         for i in sorted(ranked):
             if i + 1 not in ranked or doc.starts[i + 1]:
                 continue
-            pairs = [(f"{a} {b}", lpa + lpb) for a, lpa in ranked[i] for b, lpb in ranked[i + 1]]
-            best = self._best(doc, i, i + 2, pairs, "tortured")
-            lo, text, f, order = best
-            spun = " ".join(doc.lw[i:i + 2])
+            w1, w2 = doc.lw[i], doc.lw[i + 1]
+            spun_pmi = self._pair_pmi(w1, w2)
+            if spun_pmi > p.joint_max_spun_pmi:
+                continue  # the observed pair is itself a collocation ("interest rates")
+            pairs = sorted(((self._pair_pmi(a, b), a, b, lpa + lpb) for a, lpa in ranked[i] for b, lpb in ranked[i + 1]),
+                           reverse=True)[: p.joint_keep]
+            pairs = [x for x in pairs if x[0] >= p.joint_min_pmi]
+            best = None
+            for pmi, a, b, channel in pairs:
+                f = self._features(doc, i, i + 2, [a, b], channel, "tortured")
+                f["pair_pmi_cand"] = pmi
+                f["pair_pmi_spun"] = spun_pmi
+                lo = self._local_logodds(f)
+                if best is None or lo > best[0]:
+                    best = (lo, f"{a} {b}", f)
+            if best is None:
+                continue
+            lo, text, f = best
             known = " (a known term)" if f["mwe"] else ""
-            reason = f"rare collocation; '{text}'{known} is {10 ** f['gain']:.0f}x more likely than '{spun}' here"
-            out.append(_Proposal(i, i + 2, text, order[1:4], lo, reason, "tortured"))
+            reason = (f"rare collocation; '{text}'{known} is a common pairing of their synonyms "
+                      f"and {10 ** f['gain']:.0f}x more likely than '{w1} {w2}' here" if f["gain"] > 0 else
+                      f"rare collocation '{w1} {w2}'; '{text}'{known} pairs their synonyms")
+            out.append(_Proposal(i, i + 2, text, [], lo, reason, "tortured", f))
         return out
 
     def proposals(self, text: str, profile="auto") -> tuple[_Doc, list[_Proposal]]:
@@ -356,6 +406,9 @@ class Engine:
         profiles = resolve(profile)
         doc, proposals = self.proposals(text, profiles)
         chosen = _select(proposals, doc)
+        for pr in chosen:
+            if pr.features is not None and pr.restore_prob is None:
+                pr.restore_prob = _sigmoid(self._local_logodds(pr.features, "correct"))
         findings = [self._finding(doc, pr) for pr in chosen]
         findings = [f for f in findings if f.confidence >= REPORT_CONFIDENCE]
         restored = _apply(text, findings)
@@ -372,7 +425,8 @@ class Engine:
         conf = round(_sigmoid(pr.logodds), 4)
         suggestion = _match_case(span, pr.suggestion)
         alts = [_match_case(span, a) for a in pr.alternatives if a != pr.suggestion]
-        return Finding(start, end, span, suggestion, alts, conf, pr.reason, pr.kind)
+        restore = conf if pr.restore_prob is None else conf * pr.restore_prob
+        return Finding(start, end, span, suggestion, alts, conf, pr.reason, pr.kind, restore >= APPLY_CONFIDENCE)
 
     def _score(self, features: dict[str, float]) -> float:
         cal = self.calibration
@@ -403,7 +457,7 @@ def _apply(text: str, findings: list[Finding]) -> str:
     parts: list[str] = []
     pos = 0
     for f in findings:
-        if f.suggestion is None or f.confidence < APPLY_CONFIDENCE:
+        if f.suggestion is None or not f.applied:
             continue
         parts.append(text[pos:f.start])
         parts.append(f.suggestion)

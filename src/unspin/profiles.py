@@ -44,6 +44,7 @@ class Profile:
     seen: dict[str, int] = field(default_factory=dict)
     source: str = ""
     pairs: int = 0
+    words: int = 0  # words of spun text the counts come from (to compare with normal frequency)
 
     def originals(self, spun: str) -> list[tuple[str, int]]:
         entry = self.table.get(spun, {})
@@ -69,15 +70,18 @@ class Profile:
                 slot[o] = slot.get(o, 0) + c
         seen = Counter(self.seen)
         seen.update(other.seen)
-        return Profile(self.name, table, dict(seen), f"{self.source}; {other.source}".strip("; "), self.pairs + other.pairs)
+        return Profile(self.name, table, dict(seen), f"{self.source}; {other.source}".strip("; "),
+                       self.pairs + other.pairs, self.words + other.words)
 
     def to_dict(self) -> dict:
-        return {"name": self.name, "source": self.source, "pairs": self.pairs, "table": self.table, "seen": self.seen}
+        return {"name": self.name, "source": self.source, "pairs": self.pairs, "words": self.words,
+                "table": self.table, "seen": self.seen}
 
     @classmethod
     def from_dict(cls, d: dict) -> "Profile":
         return cls(d["name"], {k: dict(v) for k, v in d["table"].items()},
-                   {k: int(v) for k, v in d.get("seen", {}).items()}, d.get("source", ""), int(d.get("pairs", 0)))
+                   {k: int(v) for k, v in d.get("seen", {}).items()}, d.get("source", ""), int(d.get("pairs", 0)),
+                   int(d.get("words", 0)))
 
     def save(self, path: str) -> None:
         with open(path, "w", encoding="utf-8") as fh:
@@ -110,7 +114,7 @@ def learn_profile(pairs: Iterable[tuple[str, str]], name: str, source: str = "")
     spun_texts = [words(spun) for spun, _ in pairs]
     n = len(pairs)
     seen = _count_occurrences(spun_texts, set(table))
-    return Profile(name, {k: dict(v) for k, v in table.items()}, seen, source, n)
+    return Profile(name, {k: dict(v) for k, v in table.items()}, seen, source, n, sum(map(len, spun_texts)))
 
 
 def _count_occurrences(docs: list[list[str]], keys: set[str]) -> dict[str, int]:

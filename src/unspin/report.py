@@ -28,6 +28,7 @@ class Finding:
     confidence: float
     reason: str
     kind: str = "substitution"  # phrase | substitution | name | tortured | profile
+    applied: bool = False  # the suggestion was put into Report.restored
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -38,7 +39,7 @@ class Finding:
             start=int(d["start"]), end=int(d["end"]), text=str(d["text"]),
             suggestion=d.get("suggestion"), alternatives=list(d.get("alternatives", [])),
             confidence=float(d["confidence"]), reason=str(d["reason"]),
-            kind=str(d.get("kind", "substitution")),
+            kind=str(d.get("kind", "substitution")), applied=bool(d.get("applied", False)),
         )
 
 

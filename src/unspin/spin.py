@@ -42,7 +42,7 @@ from .tokens import sentence_starts, tokenize
 
 __all__ = ["spin", "SpinResult", "Edit", "STYLES", "STOCK_PHRASES", "STOCK_NAMES", "STOPWORDS"]
 
-STYLES = ("wordnet", "moby", "phrase", "names", "dictionary")
+STYLES = ("wordnet", "moby", "phrase", "names", "dictionary", "tortured")
 
 # Typical renderings of commercial spinners (original -> spun), seen in real spun news.
 STOCK_PHRASES: dict[str, tuple[str, ...]] = {
@@ -314,6 +314,39 @@ class _Spinner:
         return rep or self._thesaurus(key, "all", "single")
 
 
+def _tortured(text: str, eligible: list[_Slot], rate: float, rng: random.Random) -> dict[int, str]:
+    """Spin both words of strong collocations ("interest rates" -> "curiosity charges").
+
+    This is how tortured phrases arise: a term is rendered word by word. Pairs of
+    adjacent content words whose language-model collocation strength
+    (log10 P(b|a) - log10 P(b)) is at least 1.5 are candidates; ``rate`` of them are spun.
+    """
+    from .lm import LanguageModel
+
+    lm = LanguageModel.default()
+    lex = _Spinner("moby", rng).lex
+
+    def pick(word: str) -> str | None:
+        # Paraphrasing tools prefer ordinary words: weight synonyms by sqrt(frequency).
+        syns = [w for w in lex.synonyms(word, "all") if " " not in w and w != word and lm.known(w)]
+        if not syns:
+            return None
+        return rng.choices(syns, weights=[10 ** (0.5 * lm.logprob(w)) for w in syns])[0]
+    pairs = [k for k in range(len(eligible) - 1)
+             if text[eligible[k].end:eligible[k + 1].start].isspace()
+             and lm.logprob(eligible[k + 1].key, (eligible[k].key,)) - lm.logprob(eligible[k + 1].key) >= 1.5]
+    rng.shuffle(pairs)
+    chosen: dict[int, str] = {}
+    for k in pairs[: round(rate * len(pairs))]:
+        if k in chosen or k + 1 in chosen:
+            continue
+        a, b = pick(eligible[k].key), pick(eligible[k + 1].key)
+        if a and b:
+            chosen[k] = _match_case(text[eligible[k].start:eligible[k].end], a)
+            chosen[k + 1] = _match_case(text[eligible[k + 1].start:eligible[k + 1].end], b)
+    return chosen
+
+
 def spin(text: str, rate: float = 0.3, style: str = "dictionary", seed: int = 0) -> SpinResult:
     """Substitute a fraction ``rate`` of the eligible words of ``text`` in ``style``;
     deterministic for a given ``seed``. Returns the spun text with its edits."""
@@ -332,13 +365,18 @@ def spin(text: str, rate: float = 0.3, style: str = "dictionary", seed: int = 0)
         eligible = [s for s in slots if not s.capital and not s.multi]
     else:
         eligible = slots
-    target = round(rate * len(eligible))
-    if target == 0:
-        return result
-    spinner = _Spinner(style, rng)
-    order = list(range(len(eligible)))
-    rng.shuffle(order)
-    chosen: dict[int, str] = {}
+    if style == "tortured":
+        eligible = [s for s in slots if not s.capital and not s.multi]
+        chosen = _tortured(text, eligible, rate, rng)
+        order = []
+    else:
+        target = round(rate * len(eligible))
+        if target == 0:
+            return result
+        spinner = _Spinner(style, rng)
+        order = list(range(len(eligible)))
+        rng.shuffle(order)
+        chosen = {}
     for k in order:
         if len(chosen) >= target:
             break
