@@ -22,6 +22,7 @@ Usage::
 
     python scripts/build_lexicon.py            # writes src/unspin/data/lexicon/*
     python scripts/build_lexicon.py --out DIR --wordnet-dir /usr/share/wordnet
+    python scripts/build_lexicon.py --candidates-only   # redo just the cand_* table (~3 min)
 
 What is written (all little-endian .npy, opened by :mod:`unspin.lexicon` with
 ``mmap_mode="r"``):
@@ -47,8 +48,21 @@ What is written (all little-endian .npy, opened by :mod:`unspin.lexicon` with
 ``freq.npy``
     ``uint16[V]``: WordNet/SemCor sense-tagged count of the lemma summed over parts
     of speech (``tagsense_cnt`` of the index files), a rough word-frequency proxy.
+``cand_extra.txt``, ``cand_keys.npy``, ``cand_indptr.npy``, ``cand_text.npy``, ``cand_prior.npy``
+    the engine's ranked candidate lists, precomputed (``Lexicon.ranked_candidates``):
+    for each key, ``Lexicon.rank_candidates(key)`` = ``candidates(key, limit=400)``
+    minus candidates with a word the default LM (pocketsphinx) does not know, sorted
+    by ``logprior + ln(10) * sum(unigram log10 P)``, top 25. Strings are numbered
+    ``strings.txt`` first, then ``cand_extra.txt`` (sorted; inflected forms and
+    phrases that are not thesaurus entries). ``cand_keys``: ``uint32`` sorted ids of
+    the keys; ``cand_indptr``: ``uint32`` CSR offsets per key (empty rows = no
+    candidates); ``cand_text``: ``uint8[N, 3]``, the 3 low bytes of
+    ``(string_id << 2) | src`` (packed as in ``rev_data``); ``cand_prior``:
+    ``float16`` logprior. Depth 25 (20 if that would exceed ~15 MB). Keys: every single word
+    with reverse entries (a thesaurus entry, or an inflection of one that the LM
+    knows or lemminflect lists) and every span ``Lexicon.phrase_keys`` can return.
 ``meta.json``
-    counts, sources and the prior's weights.
+    counts, sources and the prior's weights; ``candidates``: how the cand_* table was made.
 
 WordNet "near" synonyms of W = the other lemmas of every synset of W, plus the
 lemmas of synsets reached by similar-to (``&``), also-see (``^``) and verb-group
@@ -317,13 +331,159 @@ def write_wordnet_notice(path: Path, copyright_file="/usr/share/doc/wordnet-base
         encoding="utf-8")
 
 
+# ----------------------------------------------------------------------------- ranked candidates
+_W: dict = {}
+
+
+def _cand_init(out: str) -> None:
+    from unspin.lexicon import Lexicon
+    from unspin.lm import LanguageModel
+
+    _W["lex"] = Lexicon(out)
+    _W["lm"] = LanguageModel.default()
+
+
+def _cand_rank(chunk: list[str]) -> list[list[tuple[str, float, str]]]:
+    lex, lm = _W["lex"], _W["lm"]
+    out = []
+    for key in chunk:
+        out.append([(c.text, c.logprior, c.source) for c in lex.rank_candidates(key, _W["top"], lm, _W["limit"])])
+    return out
+
+
+def candidate_keys(lex, lm) -> list[str]:
+    """Every string the engine can ask ``ranked_candidates`` about that has reverse entries.
+
+    Single words: each reverse-index key, plus its lemminflect inflections (any
+    inflected Penn tag, OOV rules included, i.e. every form ``analyses`` can map
+    back to it) that the LM knows or lemminflect's dictionary lists. Phrases: every
+    multi-word key of <= 4 words and its plural-head variants, kept when
+    ``phrase_keys`` returns the whole span.
+    """
+    from lemminflect import getInflection
+
+    from unspin.lexicon import _INFLECTED
+
+    indptr = np.asarray(lex._rev[0])
+    heads = [lex.strings[i] for i in np.flatnonzero(indptr[1:] != indptr[:-1]).tolist()]
+    keys: set[str] = set()
+    for k in heads:
+        if " " not in k:
+            keys.add(k)
+            for tag in sorted(_INFLECTED):
+                real = set(getInflection(k, tag, inflect_oov=False))
+                for f in getInflection(k, tag, inflect_oov=True):
+                    if f != k and (f in real or lm.known(f)):
+                        keys.add(f)
+            continue
+        words = k.split(" ")
+        if len(words) > 4:
+            continue  # phrase_keys' max_len
+        variants = [k] + [" ".join(words[:-1] + [f]) for f in getInflection(words[-1], "NNS", inflect_oov=True)
+                          if f != words[-1] and f.endswith("s")]
+        for v in variants:
+            ws = v.split(" ")
+            if (0, len(ws)) in lex.phrase_keys(ws):
+                keys.add(v)
+    return sorted(keys)
+
+
+def build_candidates(out: Path, top: int = 25, limit: int = 400, max_mb: float = 15.0,
+                     jobs: int | None = None) -> dict:
+    """Precompute ``Lexicon.rank_candidates`` for every key (see ``candidate_keys``) into cand_*."""
+    import multiprocessing as mp
+
+    from unspin.lexicon import Lexicon
+    from unspin.lm import LanguageModel
+
+    t0 = time.time()
+    lex = Lexicon(out)
+    lm = LanguageModel.default()
+    keys = candidate_keys(lex, lm)
+    n_single = sum(" " not in k for k in keys)
+    print(f"candidates: {len(keys)} keys ({n_single} words, {len(keys) - n_single} phrases) "
+          f"({time.time() - t0:.1f}s)", flush=True)
+    _W.update(top=top, limit=limit)
+    chunks = [keys[i:i + 500] for i in range(0, len(keys), 500)]
+    jobs = jobs or os.cpu_count() or 1
+    rows: list[list[tuple[str, float, str]]] = []
+    if jobs > 1:
+        with mp.get_context("fork").Pool(jobs, _cand_init, (str(out),)) as pool:
+            for i, r in enumerate(pool.imap(_cand_rank, chunks)):
+                rows.extend(r)
+                if i % 50 == 0:
+                    print(f"  {len(rows)}/{len(keys)} ({time.time() - t0:.0f}s)", flush=True)
+    else:
+        _cand_init(str(out))
+        for c in chunks:
+            rows.extend(_cand_rank(c))
+    del lex
+
+    strings = (out / "strings.txt").read_text(encoding="utf-8").split("\n")[:-1]
+    sid = {s: i for i, s in enumerate(strings)}
+    extra = sorted({k for k in keys if k not in sid} | {t for r in rows for t, _, _ in r if t not in sid})
+    V = len(strings)
+    sid.update((s, V + i) for i, s in enumerate(extra))
+    src_bits = {"moby": 1, "wordnet": 2, "moby+wordnet": 3}
+
+    def size(depth):
+        n = sum(min(len(r), depth) for r in rows)
+        return n * 5 + len(keys) * 8 + sum(len(s.encode()) + 1 for s in extra), n
+
+    nbytes, n = size(top)
+    if nbytes > max_mb * 1e6:
+        top = 20
+        nbytes, n = size(top)
+    uid = np.array([sid[k] for k in keys], dtype=np.int64)
+    order = np.argsort(uid, kind="stable")
+    indptr = np.zeros(len(keys) + 1, dtype=np.uint32)
+    indptr[1:] = np.cumsum([min(len(rows[i]), top) for i in order.tolist()])
+    packed = np.fromiter(((sid[t] << 2) | src_bits[s] for i in order.tolist() for t, _, s in rows[i][:top]),
+                         dtype="<u4", count=n)
+    assert packed.max(initial=0) < (1 << 24), "too many strings for 3-byte packing"
+    text = packed.view(np.uint8).reshape(-1, 4)[:, :3].copy()  # little-endian low 3 bytes
+    prior = np.fromiter((p for i in order.tolist() for _, p, _ in rows[i][:top]), dtype=np.float64, count=n)
+    files = {
+        "cand_keys.npy": uid[order].astype(np.uint32),
+        "cand_indptr.npy": indptr,
+        "cand_text.npy": text,
+        "cand_prior.npy": prior.astype(np.float16),
+    }
+    # write to new files and rename: a running Lexicon may have the old ones memory-mapped
+    tmp = out / "cand_extra.txt.tmp"
+    tmp.write_text("".join(s + "\n" for s in extra), encoding="utf-8")
+    os.replace(tmp, out / "cand_extra.txt")
+    for name, arr in files.items():
+        with open(out / (name + ".tmp"), "wb") as fh:
+            np.save(fh, arr)
+        os.replace(out / (name + ".tmp"), out / name)
+    info = {
+        "keys": len(keys), "words": n_single, "phrases": len(keys) - n_single,
+        "empty": int(sum(1 for r in rows if not r)), "entries": int(n), "extra_strings": len(extra),
+        "top": top, "limit": limit,
+        "lm": "pocketsphinx en-us.lm.bin (LanguageModel.default)",
+        "bytes": int(sum((out / f).stat().st_size for f in [*files, "cand_extra.txt"])),
+    }
+    meta = json.loads((out / "meta.json").read_text())
+    meta["candidates"] = info
+    (out / "meta.json").write_text(json.dumps(meta, indent=1) + "\n")
+    print(f"candidates: {json.dumps(info)} ({time.time() - t0:.1f}s)")
+    return info
+
+
 def main(argv=None) -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--out", default=str(DEFAULT_OUT))
     ap.add_argument("--moby-sdist", default=None)
     ap.add_argument("--wordnet-dir", default="/usr/share/wordnet")
     ap.add_argument("--no-install", action="store_true")
+    ap.add_argument("--candidates-only", action="store_true",
+                    help="only (re)build the ranked-candidate table from the existing tables in --out")
+    ap.add_argument("--jobs", type=int, default=None, help="worker processes for the candidate table")
     a = ap.parse_args(argv)
+    if a.candidates_only:
+        build_candidates(Path(a.out), jobs=a.jobs)
+        return
     t0 = time.time()
     moby = read_moby(locate_moby(a.moby_sdist))
     print(f"moby: {len(moby)} headwords, {sum(map(len, moby.values()))} pairs ({time.time()-t0:.1f}s)")
@@ -332,6 +492,7 @@ def main(argv=None) -> None:
           f"{sum(map(len, near.values()))} near pairs ({time.time()-t0:.1f}s)")
     meta = build(moby, synsets, lemma_senses, near, tagcount, Path(a.out))
     write_wordnet_notice(Path(a.out).parent / "NOTICE-wordnet.txt")
+    build_candidates(Path(a.out), jobs=a.jobs)
     size = sum(f.stat().st_size for f in Path(a.out).iterdir())
     print(json.dumps(meta))
     print(f"wrote {a.out}: {size/1e6:.1f} MB in {time.time()-t0:.1f}s")

@@ -4,8 +4,8 @@ Usage: python scripts/build_profiles.py [../shared/data/pairs.jsonl]
 
 Only word/phrase mappings and counts are stored (never the texts). Pairs are
 grouped into spinner families by the ``notes`` field: WordAI-like dictionary
-spinners form ``wordai-like``; other dictionary-style spinners form
-``dictionary-misc``. Figures measured on those same pairs with ``profile="auto"``
+spinners form ``wordai-like``; other dictionary-style spinners (one or two copies each) are
+left out. Figures measured on those same pairs with ``profile="auto"``
 are fitted figures; ``unspin bench`` reports leave-one-story-out ones too.
 """
 from __future__ import annotations
@@ -22,7 +22,9 @@ OUT = Path(__file__).resolve().parent.parent / "src" / "unspin" / "data" / "prof
 def family(row: dict) -> str | None:
     if row.get("style") != "dictionary" or not row.get("spun") or not row.get("orig"):
         return None
-    return "wordai-like" if "WordAI" in (row.get("notes") or "") else "dictionary-misc"
+    # Only the WordAI-like family has enough coherent examples (13 copies); the other
+    # dictionary spinners here are one or two copies each, too few to learn from safely.
+    return "wordai-like" if "WordAI" in (row.get("notes") or "") else None
 
 
 def main(argv: list[str]) -> int:

@@ -148,3 +148,64 @@ def test_morphology_helpers():
     assert inflect("take care of", "VBD") == "took care of"
     assert inflect("retreat", "NNS", 3) == "retreats"   # WordNet knows it as a noun
     assert inflect("protect", "NNS", 2) is None          # a verb only
+
+
+# ----------------------------------------------------------------------------- ranked candidates
+RANK_SAMPLE = ("sanctuaries recognizing consciousness secure attacks havens bank banks financial "
+               "institution enormous huge quickly rapidly stated declared companies firms purchased "
+               "bought essential crucial significant important examine investigate happier "
+               "largest utilised utilized").split()
+RANK_PHRASES = ["safe haven", "financial institution", "financial institutions", "artificial intelligence",
+                "united states", "take care", "safe havens"]
+
+
+def test_ranked_candidates_table_present(lex):
+    info = lex.meta["candidates"]
+    assert lex.rank_top == info["top"] >= 20
+    assert info["keys"] > 100_000 and info["bytes"] < 16e6
+
+
+@pytest.mark.parametrize("spun", RANK_SAMPLE + RANK_PHRASES)
+def test_ranked_candidates_match_slow_path(lex, spun):
+    assert lex._cand_row(spun) is not None, "key missing from the precomputed table"
+    fast = lex.ranked_candidates(spun)
+    slow = lex.rank_candidates(spun, lex.rank_top)
+    assert texts(fast) == texts(slow)
+    assert [c.source for c in fast] == [c.source for c in slow]
+    assert [c.logprior for c in fast] == pytest.approx([c.logprior for c in slow], abs=0.005)
+
+
+def test_ranked_candidates_examples(lex):
+    assert "havens" in texts(lex.ranked_candidates("sanctuaries"))
+    assert "spotting" in texts(lex.ranked_candidates("recognizing"))
+    assert "sanctuary" in texts(lex.ranked_candidates("safe haven"))
+    assert lex.ranked_candidates("qwzxv") == [] and lex.ranked_candidates("") == []
+    assert texts(lex.ranked_candidates("  Sanctuaries ")) == texts(lex.ranked_candidates("sanctuaries"))
+    assert len(lex.ranked_candidates("attacks", 5)) == 5
+    assert texts(lex.ranked_candidates("attacks", 5)) == texts(lex.ranked_candidates("attacks"))[:5]
+    # deeper than the table: computed
+    assert texts(lex.ranked_candidates("attacks", 40))[: lex.rank_top] == texts(lex.ranked_candidates("attacks"))
+    out = lex.ranked_candidates("sanctuaries")
+    out.clear()  # callers get a copy
+    assert lex.ranked_candidates("sanctuaries")
+
+
+def test_ranked_candidates_fallback(lex):
+    # a (made-up) key outside the table is computed with the same formula
+    word = "sanctuarying"
+    assert lex._cand_row(word) is None
+    assert texts(lex.ranked_candidates(word)) == texts(lex.rank_candidates(word))
+
+
+def test_ranked_candidates_speed():
+    fresh = Lexicon()
+    words = RANK_SAMPLE * 4
+    t = time.perf_counter()
+    for w in RANK_SAMPLE:
+        fresh.ranked_candidates(w)   # first lookups (decode the rows)
+    first = (time.perf_counter() - t) / len(RANK_SAMPLE)
+    t = time.perf_counter()
+    for w in words:
+        fresh.ranked_candidates(w)
+    again = (time.perf_counter() - t) / len(words)
+    assert first < 2e-3 and again < 2e-5  # ~15 us and ~0.3 us on the dev machine

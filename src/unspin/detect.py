@@ -69,13 +69,17 @@ class Params:
     profile_bias: float = 0.0       # added to logit(substitution rate) for profile entries
     joint_bonus: float = 0.0        # extra evidence for a jointly restored 2-word phrase
     max_candidates: int = 25        # reverse-thesaurus candidates scored per word
-    joint_candidates: int = 25      # per word, for joint two-word re-scoring
+    joint_candidates: int = 16      # per word, for joint two-word re-scoring
     joint_min_pmi: float = 1.0      # a restored pair must be a collocation at least this strong (log10)
     joint_max_spun_pmi: float = 1.0  # ... and the observed pair no stronger than this
     joint_keep: int = 3             # pairs (by collocation strength) given full features
+    joint_min_logodds: float = -3.0  # single-word evidence a word needs to join a pair search
+    shortlist: int = 6              # candidates per word given full context features
 
 
 PARAMS = Params()
+#: Channel log-prior for leaving a word of a jointly re-scored pair as it is.
+KEEP_PRIOR = math.log(0.3)
 LN10 = math.log(10.0)
 
 
@@ -133,8 +137,15 @@ class _Doc:
         self.tokens = tokens
         self.lw = [t.lower for t in tokens]
         self.starts = sentence_starts(text, tokens)
+        self._left: dict[int, list[str]] = {}
 
     def left(self, i: int) -> list[str]:
+        ctx = self._left.get(i)
+        if ctx is None:
+            ctx = self._left[i] = self._compute_left(i)
+        return ctx
+
+    def _compute_left(self, i: int) -> list[str]:
         """Up to two words of history before token i, '<s>' at a sentence start."""
         ctx: list[str] = []
         k = i
@@ -179,7 +190,6 @@ class Engine:
         self.lexicon = lexicon
         self.params = params
         self.calibration = _load_calibration()
-        self._cand_cache: dict[str, list] = {}
 
     # -- language-model comparisons ------------------------------------------------
     def gain(self, doc: _Doc, i: int, j: int, cand: Sequence[str]) -> float:
@@ -235,22 +245,13 @@ class Engine:
     def _word_candidates(self, word: str) -> list:
         """Reverse-thesaurus candidates, best first by channel prior x how common the word is.
 
-        Rare words win on the channel prior alone (few synonyms each), but
-        spinners replace ordinary words, so the unigram probability breaks ties.
+        Rare words win on the channel prior alone (few synonyms each), but spinners
+        replace ordinary words, so the unigram probability breaks ties. The ranking is
+        precomputed at build time (``scripts/build_lexicon.py``), so this is a table slice.
         """
         if self.lexicon is None:
             return []
-        cached = self._cand_cache.get(word)
-        if cached is None:
-            lm = self.lm
-            cands = self.lexicon.candidates(word, limit=400)
-            cands = [c for c in cands if all(lm.known(x) for x in c.text.split())]
-            cands.sort(key=lambda c: -(c.logprior + LN10 * sum(lm.logprob(x) for x in c.text.split())))
-            cached = cands[: self.params.max_candidates]
-            if len(self._cand_cache) > 200_000:
-                self._cand_cache.clear()
-            self._cand_cache[word] = cached
-        return cached
+        return self.lexicon.ranked_candidates(word, self.params.max_candidates)
 
     def _context_fit(self, doc: _Doc, i: int, j: int, cand: Sequence[str]) -> float:
         """How much the left context predicts ``cand`` beyond its frequency (log10 PMI, first word).
@@ -282,7 +283,10 @@ class Engine:
         }
 
     def _local_logodds(self, feats: dict[str, float], model: str = "local") -> float:
-        w = self.calibration.get(model) or (DEFAULT_LOCAL if model == "local" else DEFAULT_CORRECT)
+        """Log-odds from a fitted linear model; joint pairs have their own weights."""
+        cal = self.calibration
+        w = (feats.get("joint") and cal.get(model + "_joint")) or cal.get(model) \
+            or (DEFAULT_LOCAL if model == "local" else DEFAULT_CORRECT)
         return sum(w.get(k, 0.0) * v for k, v in feats.items())
 
     def _best(self, doc: _Doc, i: int, j: int, cands: list[tuple[str, float]], kind: str):
@@ -296,6 +300,23 @@ class Engine:
         scored.sort(key=lambda t: -t[0])
         lo, text, f = scored[0]
         return lo, text, f, [t for _, t, _ in scored]
+
+    def _shortlist(self, doc: _Doc, i: int, cands: list) -> list[tuple[str, float]]:
+        """Cheap first pass: one trigram lookup per candidate, keep the best few.
+
+        Full features cost ~10 language-model lookups per candidate; scoring each
+        candidate by log P(candidate | two words before) plus its channel prior first
+        keeps the per-word cost near one lookup per candidate (profiled: this loop
+        dominates check()).
+        """
+        k = self.params.shortlist
+        if len(cands) <= k:
+            return [(c.text, c.logprior) for c in cands]
+        left = doc.left(i)
+        lp = self.lm.logprob
+        scored = sorted(((lp(c.text.partition(" ")[0], left) + 0.4 * c.logprior / LN10, c.text, c.logprior)
+                         for c in cands), reverse=True)
+        return [(t, prior) for _, t, prior in scored[:k]]
 
     def _lexicon_proposals(self, doc: _Doc) -> tuple[list[_Proposal], dict[int, list[tuple[str, float]]]]:
         """Single-word reverse-thesaurus proposals, plus each word's ranked candidates for joint scoring."""
@@ -311,12 +332,14 @@ class Engine:
             cands = self._word_candidates(w)
             if not cands:
                 continue
-            best = self._best(doc, i, i + 1, [(c.text, c.logprior) for c in cands], "substitution")
-            lo, text, f, order = best
+            shortlist = self._shortlist(doc, i, cands)
+            lo, text, f, order = self._best(doc, i, i + 1, shortlist, "substitution")
             # Joint re-scoring uses the context-free ranking: in a tortured phrase the
-            # neighbour is spun too, so single-word context scores mislead.
-            ranked[i] = [(c.text, c.logprior) for c in cands[: p.joint_candidates]
-                         if " " not in c.text and c.text not in STOPWORDS]
+            # neighbour is spun too, so single-word context scores mislead. Only words
+            # with some single-word evidence take part (it bounds the pair search).
+            if lo >= p.joint_min_logodds:
+                ranked[i] = [(c.text, c.logprior) for c in cands[: p.joint_candidates]
+                             if " " not in c.text and c.text not in STOPWORDS]
             kind = "name" if f["name"] else "substitution"
             g = f["gain"]
             reason = (f"unusual word here; '{w}' is a thesaurus synonym of '{text}', which is "
@@ -361,11 +384,17 @@ class Engine:
             if i + 1 not in ranked or doc.starts[i + 1]:
                 continue
             w1, w2 = doc.lw[i], doc.lw[i + 1]
+            if not doc.text[doc.tokens[i].end:doc.tokens[i + 1].start].isspace():
+                continue  # a comma or dash between them: not one term
             spun_pmi = self._pair_pmi(w1, w2)
             if spun_pmi > p.joint_max_spun_pmi:
                 continue  # the observed pair is itself a collocation ("interest rates")
-            pairs = sorted(((self._pair_pmi(a, b), a, b, lpa + lpb) for a, lpa in ranked[i] for b, lpb in ranked[i + 1]),
-                           reverse=True)[: p.joint_keep]
+            # Each side may also keep its word: many tortured phrases spin only one
+            # word of a term ("liver disappointment" for "liver failure").
+            left_opts = [(w1, KEEP_PRIOR), *ranked[i]]
+            right_opts = [(w2, KEEP_PRIOR), *ranked[i + 1]]
+            pairs = sorted(((self._pair_pmi(a, b), a, b, lpa + lpb) for a, lpa in left_opts for b, lpb in right_opts
+                            if (a, b) != (w1, w2)), reverse=True)[: p.joint_keep]
             pairs = [x for x in pairs if x[0] >= p.joint_min_pmi]
             best = None
             for pmi, a, b, channel in pairs:

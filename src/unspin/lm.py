@@ -62,7 +62,7 @@ class LanguageModel:
 
     def logprob(self, word: str, history: Sequence[str] = ()) -> float:
         """log10 P(word | history); history is the preceding words, oldest first."""
-        key = (word, *history[-2:])
+        key = (word, *history[-2:]) if history else (word,)
         cached = self._cache.get(key)
         if cached is not None:
             return cached

@@ -15,7 +15,7 @@ form is on its own: "yr" is nearly always a substitution, "risk" rarely.
 >>> p.originals("financial institution")
 [('bank', 1)]
 >>> round(p.substitution_rate("yr"), 2)
-0.5
+0.33
 >>> Profile.from_dict(p.to_dict()) == p
 True
 """
@@ -50,7 +50,7 @@ class Profile:
         entry = self.table.get(spun, {})
         return sorted(entry.items(), key=lambda kv: (-kv[1], kv[0]))
 
-    def substitution_rate(self, spun: str, smoothing: float = 1.0) -> float:
+    def substitution_rate(self, spun: str, smoothing: float = 2.0) -> float:
         """Share of the times ``spun`` was seen in spun text that it was a substitution."""
         subs = sum(self.table.get(spun, {}).values())
         return subs / (max(self.seen.get(spun, 0), subs) + smoothing)

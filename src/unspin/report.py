@@ -9,11 +9,23 @@ True
 """
 from __future__ import annotations
 
+import json
 from dataclasses import asdict, dataclass, field
+from importlib import resources
 from typing import Any
 
-#: Default decision threshold on the calibrated score; see docs/calibration.md.
-DEFAULT_THRESHOLD = 0.5
+
+def _calibrated_threshold() -> float:
+    try:
+        data = json.loads((resources.files("unspin") / "data" / "calibration.json").read_text(encoding="utf-8"))
+        return float(data.get("threshold", 0.5))
+    except (FileNotFoundError, ValueError):
+        return 0.5
+
+
+#: Default decision threshold on the calibrated score, chosen by scripts/calibrate.py so
+#: that at most 1.5 % of clean training texts reach it; see docs/calibration.md.
+DEFAULT_THRESHOLD = _calibrated_threshold()
 
 
 @dataclass(frozen=True)

@@ -10,6 +10,11 @@ pairs packed in 3 bytes each (reverse and forward), 25.2 MB on disk in total.
 is a cached singleton; the first ``phrase_keys`` call adds ~0.08 s (key sets),
 the first lemmatisation ~0.2 s (lemminflect's own tables).
 
+The engine's ranked candidate lists (:meth:`Lexicon.ranked_candidates`) are
+precomputed for 270,621 keys (121k words, 149k phrases; ``cand_*`` files, 14.4 MB):
+a lookup costs ~20 us the first time (building the ``Candidate`` objects) and
+~0.3 us after, against 1-4 ms for :meth:`Lexicon.rank_candidates`.
+
 A spinner that replaces W by a uniformly chosen synonym writes S with
 probability 1/|syn(W)|. The prior of a candidate is the mixture over thesauri
 ``log(sum_t 0.5 * [S in syn_t(W)] / |syn_t(W)|)`` (so a pair both thesauri
@@ -57,6 +62,11 @@ JOINT_FREQ = 1.0
 JOINT_DEG = 1.0
 JOINT_WORDS = 1.0
 _WORD_RE = re.compile(r"^[a-z]+(?:[-'][a-z]+)*$")
+# defaults of the engine's candidate ranking (Lexicon.ranked_candidates); the precomputed
+# table in data/lexicon/cand_*.npy is built with these (see meta.json "candidates")
+RANK_LIMIT = 400
+RANK_TOP = 25
+LN10 = math.log(10.0)
 
 
 @dataclass(frozen=True, slots=True)
@@ -186,6 +196,21 @@ class Lexicon:
         self._mw_keys: frozenset[str] | None = None
         self._mw_prefixes: frozenset[str] | None = None
         self._cand_cache: dict[tuple[str, int], tuple[Candidate, ...]] = {}
+        # precomputed ranked candidates (optional: absent while the tables are being built)
+        cm = self.meta.get("candidates")
+        self._ranked_cache: dict[str, tuple[Candidate, ...]] = {}
+        self._extra_ids: dict[str, int] | None = None
+        self._extra: list[str] = []
+        self.rank_top = RANK_TOP  # depth of the cached lists (the table's, when there is one)
+        if cm and (d / "cand_keys.npy").exists():
+            self.rank_top = int(cm["top"])
+            # plain ndarray views of the maps (slicing a np.memmap costs ~2 us more)
+            self._ck = np.asarray(ld(d / "cand_keys.npy"))
+            self._cindptr = np.asarray(ld(d / "cand_indptr.npy"))
+            self._ctext = memoryview(np.asarray(ld(d / "cand_text.npy")).reshape(-1))  # 3 bytes per entry
+            self._cprior = np.asarray(ld(d / "cand_prior.npy"))
+        else:
+            self._ck = None
 
     @classmethod
     @functools.lru_cache(maxsize=None)
@@ -296,6 +321,84 @@ class Lexicon:
             items = items[:limit]
         out = sorted(items, key=lambda kv: (-kv[1][0], kv[0]))
         return [Candidate(t, round(v[0], 4), SOURCES[v[1]]) for t, v in out]
+
+    def rank_candidates(self, spun: str, n: int = RANK_TOP, lm=None, limit: int = RANK_LIMIT) -> list[Candidate]:
+        """The engine's candidate list for ``spun``, computed (slow path, ~1-4 ms per new word).
+
+        ``candidates(spun, limit)``, minus entries with a word the language model
+        does not know, sorted best first by ``logprior + ln(10) * sum(log10 P_unigram(w))``
+        (stable, so ties keep the ``candidates`` order), top ``n``. ``lm`` defaults to
+        :meth:`unspin.lm.LanguageModel.default`. :meth:`ranked_candidates` is the fast path.
+        """
+        if lm is None:
+            from ..lm import LanguageModel
+
+            lm = LanguageModel.default()
+        known, logprob = lm.known, lm.logprob
+        cands = [c for c in self.candidates(spun, limit=limit) if all(known(x) for x in c.text.split())]
+        cands.sort(key=lambda c: -(c.logprior + LN10 * sum(logprob(x) for x in c.text.split())))
+        return cands[:n]
+
+    def ranked_candidates(self, spun: str, n: int | None = None) -> list[Candidate]:
+        """:meth:`rank_candidates` with the default LM, from the precomputed table.
+
+        Built by ``scripts/build_lexicon.py`` for every single word with reverse
+        candidates that the LM knows or that is a thesaurus entry or a dictionary
+        inflection of one, and every span :meth:`phrase_keys` can return. Other
+        strings fall back to :meth:`rank_candidates`. Priors in the table are stored
+        as float16 (|error| < 0.004); the order is that of the exact computation.
+        ``n`` (default: the table's depth, ``RANK_TOP``) larger than the table's
+        depth also falls back. Results are cached per string.
+
+        >>> "havens" in [c.text for c in Lexicon.load().ranked_candidates("sanctuaries")]
+        True
+        """
+        hit = self._ranked_cache.get(spun)
+        if hit is None:
+            hit = self._ranked_lookup(spun)
+            if len(self._ranked_cache) > 200_000:
+                self._ranked_cache.clear()
+            self._ranked_cache[spun] = hit
+        if n is None:
+            return list(hit)
+        if n <= self.rank_top or len(hit) < self.rank_top:
+            return list(hit[:n])
+        return self.rank_candidates(spun, n)
+
+    def _ranked_lookup(self, spun: str) -> tuple[Candidate, ...]:
+        key = _norm(spun)
+        row = self._cand_row(key)
+        if row is None:
+            return tuple(self.rank_candidates(key, self.rank_top))
+        a, b = self._cindptr[row:row + 2].tolist()
+        if a == b:
+            return ()
+        raw = self._ctext[3 * a:3 * b].tobytes()
+        fb = int.from_bytes
+        packed = [fb(raw[k:k + 3], "little") for k in range(0, len(raw), 3)]
+        priors = self._cprior[a:b].tolist()
+        V, strings, extra = len(self.strings), self.strings, self._extra
+        return tuple(Candidate(strings[u] if u < V else extra[u - V], round(p, 4), SOURCES[t & 3])
+                     for t, p in zip(packed, priors) for u in (t >> 2,))
+
+    def _cand_row(self, key: str) -> int | None:
+        """Row of ``key`` in the precomputed table (``None`` if absent)."""
+        if self._ck is None:
+            return None
+        if self._extra_ids is None:  # strings of the table that are not in strings.txt
+            self._extra = (self.data_dir / "cand_extra.txt").read_text(encoding="utf-8").split("\n")[:-1]
+            V = len(self.strings)
+            self._extra_ids = {s: V + i for i, s in enumerate(self._extra)}
+        uid = self.ids.get(key)
+        if uid is None:
+            uid = self._extra_ids.get(key)
+            if uid is None:
+                return None
+        ck = self._ck
+        pos = int(ck.searchsorted(np.uint32(uid)))  # a Python int would cast the whole array
+        if pos < len(ck) and ck[pos] == uid:
+            return pos
+        return None
 
     def synonyms(self, word: str, source: str = "all") -> list[str]:
         """Forward synonyms of ``word`` from ``source`` ("moby", "wordnet" or "all"),
