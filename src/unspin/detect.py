@@ -68,13 +68,13 @@ class Params:
     name_penalty: float = -2.5      # capitalised mid-sentence words are usually real names
     profile_bias: float = 0.0       # added to logit(substitution rate) for profile entries
     joint_bonus: float = 0.0        # extra evidence for a jointly restored 2-word phrase
-    max_candidates: int = 25        # reverse-thesaurus candidates scored per word
+    max_candidates: int = 25        # reverse-thesaurus candidates considered per word
     joint_candidates: int = 16      # per word, for joint two-word re-scoring
     joint_min_pmi: float = 1.0      # a restored pair must be a collocation at least this strong (log10)
     joint_max_spun_pmi: float = 1.0  # ... and the observed pair no stronger than this
     joint_keep: int = 3             # pairs (by collocation strength) given full features
     joint_min_logodds: float = -3.0  # single-word evidence a word needs to join a pair search
-    shortlist: int = 6              # candidates per word given full context features
+    shortlist: int = 4              # candidates per word given full context features
 
 
 PARAMS = Params()
@@ -138,6 +138,7 @@ class _Doc:
         self.lw = [t.lower for t in tokens]
         self.starts = sentence_starts(text, tokens)
         self._left: dict[int, list[str]] = {}
+        self.spun_cache: dict[tuple[int, int], tuple[float, float, float]] = {}
 
     def left(self, i: int) -> list[str]:
         ctx = self._left.get(i)
@@ -195,8 +196,19 @@ class Engine:
     def gain(self, doc: _Doc, i: int, j: int, cand: Sequence[str]) -> float:
         """log10 preference of the LM for ``cand`` over tokens [i, j) in context."""
         left, right = doc.left(i), doc.right(j)
-        lm = self.lm
-        return lm.window_logprob(left, cand, right) - lm.window_logprob(left, doc.lw[i:j], right)
+        return self.lm.window_logprob(left, cand, right) - self._spun_side(doc, i, j)[0]
+
+    def _spun_side(self, doc: _Doc, i: int, j: int) -> tuple[float, float, float]:
+        """(window log-prob, context fit, mean unigram log-prob) of the observed span, once per span."""
+        key = (i, j)
+        got = doc.spun_cache.get(key)
+        if got is None:
+            lm = self.lm
+            spun = doc.lw[i:j]
+            got = (lm.window_logprob(doc.left(i), spun, doc.right(j)), self._context_fit(doc, i, j, spun),
+                   sum(lm.logprob(w) for w in spun) / len(spun))
+            doc.spun_cache[key] = got
+        return got
 
     # -- candidate sources ------------------------------------------------------------
     def _profile_proposals(self, doc: _Doc, profiles: list[Profile]) -> list[_Proposal]:
@@ -264,19 +276,20 @@ class Engine:
 
     def _features(self, doc: _Doc, i: int, j: int, cand: Sequence[str], channel: float, kind: str) -> dict[str, float]:
         lm = self.lm
-        spun = doc.lw[i:j]
-        g = self.gain(doc, i, j, cand)
+        n_spun = j - i
+        window, fit_spun, uni_spun = self._spun_side(doc, i, j)
+        g = lm.window_logprob(doc.left(i), cand, doc.right(j)) - window
         return {
             "bias": 1.0,
             "gain": g,
             "gain_pos": max(g, 0.0),
             "channel": channel,
-            "fit_spun": self._context_fit(doc, i, j, spun),
+            "fit_spun": fit_spun,
             "fit_cand": self._context_fit(doc, i, j, cand),
-            "uni_spun": sum(lm.logprob(w) for w in spun) / len(spun),
+            "uni_spun": uni_spun,
             "uni_cand": sum(lm.logprob(w) for w in cand) / len(cand),
             "name": 1.0 if doc.is_name_like(i) else 0.0,
-            "multi_spun": float(len(spun) > 1),
+            "multi_spun": float(n_spun > 1),
             "multi_cand": float(len(cand) > 1),
             "joint": float(kind == "tortured"),
             "mwe": float(kind == "tortured" and self.lexicon is not None and self.lexicon.is_mwe(" ".join(cand))),
