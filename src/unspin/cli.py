@@ -141,10 +141,25 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
     p.add_argument("--json", action="store_true", help="print JSON with the spun text and the gold edits")
 
+    for mod in _extra_commands():
+        mod.add_parser(sub)
+
     p = sub.add_parser("bench", help="run the benchmarks (arguments are passed through)", add_help=False,
                        description="Run the unspin benchmarks; see 'unspin bench --help'.")
     p.add_argument("args", nargs=argparse.REMAINDER, help="arguments for the benchmark runner")
     return parser
+
+
+#: Modules that add subcommands: each has ``add_parser(subparsers)`` (whose parser sets
+#: ``command``) and ``run(args) -> int``. Capabilities register themselves here so this
+#: file does not grow with every feature.
+EXTRA_COMMANDS: tuple[str, ...] = ()
+
+
+def _extra_commands():
+    import importlib
+
+    return [importlib.import_module(name) for name in EXTRA_COMMANDS]
 
 
 # --------------------------------------------------------------------------- main
@@ -187,6 +202,9 @@ def _exit_status(code: Any) -> int:
 def _dispatch(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
     if args.command == "bench":  # only reached via e.g. "unspin --x bench"; normally handled in main
         return _bench(args.args)
+    for mod in _extra_commands():
+        if getattr(mod, "COMMANDS", ()) and args.command in mod.COMMANDS:
+            return mod.run(args)
     if args.command in ("check", "restore"):
         if args.example and args.file:
             parser.error(f"{args.command}: give either FILE or --example, not both")

@@ -1,0 +1,52 @@
+import json
+
+import pytest
+
+from unspin.align import substitutions
+from unspin.profiles import Profile, builtin, builtin_names, learn_profile, resolve
+
+
+def test_learn_counts_and_rates():
+    pairs = [("The firm mentioned a yr of losses.", "The company said a year of losses."),
+             ("Officials mentioned the yr ahead.", "Officials said the year ahead."),
+             ("He mentioned nothing.", "He mentioned nothing.")]
+    p = learn_profile(pairs, name="t")
+    assert p.originals("mentioned") == [("said", 2)]
+    assert p.seen["mentioned"] == 3
+    assert p.substitution_rate("mentioned") == pytest.approx(2 / 5)
+    assert p.words == sum(len(s.split()) for s, _ in pairs)
+
+
+def test_numbers_are_not_learned():
+    p = learn_profile([("It fell two,070 points", "It fell 2,070 points")], name="t")
+    assert len(p) == 0
+
+
+def test_save_load_roundtrip(tmp_path):
+    p = learn_profile([("cash rules", "money rules")], name="t", source="unit test")
+    path = tmp_path / "p.json"
+    p.save(str(path))
+    assert Profile.load(str(path)) == p
+    assert json.loads(path.read_text())["table"] == {"cash": {"money": 1}}
+
+
+def test_builtin_profiles_and_resolve():
+    assert "wordai-like" in builtin_names()
+    prof = builtin("wordai-like")
+    assert prof.originals("buying and selling")[0][0] == "trading"
+    assert resolve(None) == [] and resolve(prof) == [prof]
+    with pytest.raises(KeyError, match="available"):
+        builtin("no-such-spinner")
+
+
+def test_merge_adds_counts():
+    a = learn_profile([("cash", "money")], name="a")
+    b = learn_profile([("cash", "money")], name="b")
+    assert a.merge(b).originals("cash") == [("money", 2)]
+
+
+def test_substitutions_spans_point_into_both_texts():
+    spun, orig = "Shares fell as buying and selling resumed.", "Shares fell as trading resumed."
+    (sub,) = substitutions(spun, orig)
+    assert spun[sub.spun_start:sub.spun_end] == "buying and selling"
+    assert orig[sub.orig_start:sub.orig_end] == "trading"
