@@ -8,7 +8,10 @@ Usage: python scripts/calibrate.py [../shared/data]
 
 Training data, all generated here, none of it from the benchmark's held-out split:
 - negatives: clean_news.jsonl texts whose index % 5 != 0 (human-written news excerpts);
-- positives: the same texts spun by ``unspin.spin`` in every style at rates 5-40 %.
+- positives: the same texts spun by ``unspin.spin`` in every style at rates 5-40 %;
+- for the per-proposal models also: two-word terms from the thesauri (e.g. "heart failure")
+  rendered word by word with common synonyms in carrier sentences, and the same terms unspun.
+  (``tortured_phrases.tsv`` is not used: the benchmark measures on it.)
 The dev pairs and negatives.jsonl are *not* used, so `unspin bench` figures on them are held-out
 for the calibration (the built-in profiles are another matter; the benchmark labels those rows).
 """
@@ -21,7 +24,11 @@ from pathlib import Path
 import numpy as np
 
 from unspin.detect import Engine
-from unspin.spin import STYLES, spin
+import random
+
+from unspin.lexicon import Lexicon
+from unspin.lm import LanguageModel
+from unspin.spin import STYLES, common_synonym, spin
 
 OUT = Path(__file__).resolve().parent.parent / "src" / "unspin" / "data" / "calibration.json"
 FEATURES = ["findings_per_100w", "confidence_mass_per_100w", "confident_per_100w", "profile_per_100w", "log_words"]
@@ -69,6 +76,51 @@ def local_examples(engine: Engine, docs: list[tuple[str, list[tuple[int, int, st
     return np.array(X), np.array(y), np.array(correct)
 
 
+#: Carrier sentences for synthetic tortured terms (deliberately not the benchmark's carriers).
+TERM_CARRIERS = [
+    "We evaluate {} on three public benchmarks.",
+    "Recent work on {} has focused on efficiency.",
+    "The proposed {} improves accuracy by four points.",
+    "Table 3 reports results for {} under noise.",
+    "A survey of {} is given in Section 2.",
+]
+
+
+def term_docs(n: int, seed: int = 7) -> list[tuple[str, list[tuple[int, int, str]]]]:
+    """Synthetic tortured phrases: known two-word terms from the thesauri ("heart failure"),
+    rendered word by word with common synonyms (one word kept 30 % of the time), in
+    carrier sentences; plus each term unspun (it must not be flagged)."""
+    lex, lm = Lexicon.load(), LanguageModel.default()
+    rng = random.Random(seed)
+    from unspin.detect import STOPWORDS
+
+    # WordNet noun compounds only ("heart failure"); Moby also lists phrasal verbs.
+    terms = [t for t in lex.strings if t.count(" ") == 1 and t.replace(" ", "").isalpha()
+             and not any(w in STOPWORDS for w in t.split()) and all(lm.known(w) for w in t.split())
+             and lex.senses(t, "n")]
+    rng.shuffle(terms)
+    docs = []
+    for k, term in enumerate(terms):
+        if len(docs) >= 2 * n:
+            break
+        a, b = term.split()
+        keep = rng.random()
+        sa = a if keep < 0.15 else common_synonym(a, rng)
+        sb = b if 0.15 <= keep < 0.3 else common_synonym(b, rng)
+        if not sa or not sb:
+            continue
+        carrier = TERM_CARRIERS[k % len(TERM_CARRIERS)]
+        start = carrier.index("{}")
+        spans = []
+        if sa != a:
+            spans.append((start, start + len(sa), a))
+        if sb != b:
+            spans.append((start + len(sa) + 1, start + len(sa) + 1 + len(sb), b))
+        docs.append((carrier.format(f"{sa} {sb}"), spans))
+        docs.append((carrier.format(term), []))
+    return docs
+
+
 def main(argv: list[str]) -> int:
     data = Path(argv[0] if argv else "../shared/data")
     src = data / "clean_news.jsonl"
@@ -82,7 +134,7 @@ def main(argv: list[str]) -> int:
     for k, text in enumerate(train):
         r = spin(text, rate=RATES[k % len(RATES)], style=STYLES[k % len(STYLES)], seed=k)
         spun.append((r.text, _substituted_chars(r.text, r.edits)))
-    local_docs = [(t, []) for t in train] + spun
+    local_docs = [(t, []) for t in train] + spun + term_docs(1500)
     # Candidates are ranked with the current weights, so fit twice: rank, fit, re-rank, refit.
     joint_col = LOCAL_FEATURES.index("joint")
     for round_ in range(2):

@@ -382,6 +382,23 @@ class Engine:
         """Collocation strength log10 P(b|a) - log10 P(b): high for terms like 'random forest'."""
         return self.lm.logprob(b, (a,)) - self.lm.logprob(b)
 
+    def _term_pairs(self, w1: str, w2: str, left_opts, right_opts, limit: int = 2):
+        """Candidate pairs that are multi-word entries of the thesauri ("artificial intelligence")."""
+        if self.lexicon is None:
+            return []
+        known = self.lexicon.ids
+        out = []
+        for a, lpa in left_opts:
+            for b, lpb in right_opts:
+                if (a, b) == (w1, w2):
+                    continue
+                phrase = f"{a} {b}"
+                if phrase in known or (b.endswith("s") and phrase[:-1] in known):
+                    out.append((a, b, lpa + lpb))
+                    if len(out) >= limit:
+                        return out
+        return out
+
     def _joint_proposals(self, doc: _Doc, ranked: dict[int, list[tuple[str, float]]]) -> list[_Proposal]:
         """Re-score adjacent suspicious words together: tortured phrases swap every word of a term.
 
@@ -409,6 +426,12 @@ class Engine:
             pairs = sorted(((self._pair_pmi(a, b), a, b, lpa + lpb) for a, lpa in left_opts for b, lpb in right_opts
                             if (a, b) != (w1, w2)), reverse=True)[: p.joint_keep]
             pairs = [x for x in pairs if x[0] >= p.joint_min_pmi]
+            # Known multi-word terms among the combinations get scored whatever the LM
+            # thinks: a news-trained LM does not know most technical terms.
+            seen = {(a, b) for _, a, b, _ in pairs}
+            for a, b, channel in self._term_pairs(w1, w2, left_opts, right_opts):
+                if (a, b) not in seen:
+                    pairs.append((self._pair_pmi(a, b), a, b, channel))
             best = None
             for pmi, a, b, channel in pairs:
                 f = self._features(doc, i, i + 2, [a, b], channel, "tortured")

@@ -314,6 +314,19 @@ class _Spinner:
         return rep or self._thesaurus(key, "all", "single")
 
 
+def common_synonym(word: str, rng: random.Random) -> str | None:
+    """A one-word synonym of ``word`` drawn the way paraphrasing tools pick: sense-blind,
+    weighted towards ordinary words (by the square root of their frequency)."""
+    from .lexicon import Lexicon
+    from .lm import LanguageModel
+
+    lm = LanguageModel.default()
+    syns = [w for w in Lexicon.load().synonyms(word, "all") if " " not in w and w != word and lm.known(w)]
+    if not syns:
+        return None
+    return rng.choices(syns, weights=[10 ** (0.5 * lm.logprob(w)) for w in syns])[0]
+
+
 def _tortured(text: str, eligible: list[_Slot], rate: float, rng: random.Random) -> dict[int, str]:
     """Spin both words of strong collocations ("interest rates" -> "curiosity charges").
 
@@ -324,14 +337,10 @@ def _tortured(text: str, eligible: list[_Slot], rate: float, rng: random.Random)
     from .lm import LanguageModel
 
     lm = LanguageModel.default()
-    lex = _Spinner("moby", rng).lex
 
     def pick(word: str) -> str | None:
-        # Paraphrasing tools prefer ordinary words: weight synonyms by sqrt(frequency).
-        syns = [w for w in lex.synonyms(word, "all") if " " not in w and w != word and lm.known(w)]
-        if not syns:
-            return None
-        return rng.choices(syns, weights=[10 ** (0.5 * lm.logprob(w)) for w in syns])[0]
+        return common_synonym(word, rng)
+
     pairs = [k for k in range(len(eligible) - 1)
              if text[eligible[k].end:eligible[k + 1].start].isspace()
              and lm.logprob(eligible[k + 1].key, (eligible[k].key,)) - lm.logprob(eligible[k + 1].key) >= 1.5]
