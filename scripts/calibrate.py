@@ -31,7 +31,9 @@ from unspin.lm import LanguageModel
 from unspin.spin import STYLES, common_synonym, spin
 
 OUT = Path(__file__).resolve().parent.parent / "src" / "unspin" / "data" / "calibration.json"
-FEATURES = ["findings_per_100w", "confidence_mass_per_100w", "confident_per_100w", "profile_per_100w", "log_words"]
+# Profile hits are not a separate feature: synthetic spins never use a real spinner's
+# dictionary, so a weight fitted here would be meaningless for them.
+FEATURES = ["findings_per_100w", "confidence_mass_per_100w", "confident_per_100w", "log_words"]
 RATES = [0.05, 0.1, 0.2, 0.3, 0.4]
 
 
@@ -134,7 +136,7 @@ def main(argv: list[str]) -> int:
     for k, text in enumerate(train):
         r = spin(text, rate=RATES[k % len(RATES)], style=STYLES[k % len(STYLES)], seed=k)
         spun.append((r.text, _substituted_chars(r.text, r.edits)))
-    local_docs = [(t, []) for t in train] + spun + term_docs(1500)
+    local_docs = [(t, []) for t in train] + spun + term_docs(500)
     # Candidates are ranked with the current weights, so fit twice: rank, fit, re-rank, refit.
     joint_col = LOCAL_FEATURES.index("joint")
     for round_ in range(2):

@@ -409,3 +409,24 @@ def test_real_check_via_subprocess_stdin():
                          capture_output=True, timeout=300, env={**os.environ, "NO_COLOR": "1"})
     assert res.returncode == 0, res.stderr
     assert json.loads(res.stdout)["is_spun"] is True
+
+
+def test_check_profile_option(tmp_path, capsys):
+    from unspin.profiles import learn_profile
+
+    text = tmp_path / "spun.txt"
+    text.write_text("The governor mentioned new monetary rules on Friday.", encoding="utf-8")
+    prof = tmp_path / "p.json"
+    learn_profile([("Analysts mentioned the monetary outlook.", "Analysts said the financial outlook.")],
+                  name="cli-test").save(str(prof))
+    assert main(["check", str(text), "--profile", str(prof), "--json"]) == 0
+    report = json.loads(capsys.readouterr().out)
+    assert report["spinner"] == "cli-test"
+    assert main(["check", str(text), "--profile", "wordai-like", "--json"]) == 0
+    capsys.readouterr()
+    assert main(["check", str(text), "--profile", str(tmp_path / "missing.json")]) == 4
+    assert "no spinner profile" in capsys.readouterr().err
+    bad = tmp_path / "bad.json"
+    bad.write_text("[1, 2]", encoding="utf-8")
+    assert main(["check", str(text), "--profile", str(bad)]) == 3
+    assert "not a spinner profile" in capsys.readouterr().err

@@ -8,7 +8,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import unspin
-from unspin.detect import Engine, _apply, _match_case
+from unspin.detect import Engine, _apply
+from unspin.tokens import match_case
 from unspin.profiles import learn_profile
 from unspin.report import Report
 
@@ -69,7 +70,7 @@ def test_no_profile_still_uses_thesaurus_and_lm():
 
 
 def test_match_case_and_apply():
-    assert _match_case("Yr", "year") == "Year"
+    assert match_case("Yr", "year") == "Year"
     r = unspin.check("")
     assert r.findings == [] and r.restored == "" and r.words == 0
     assert _apply("abc", []) == "abc"

@@ -121,6 +121,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true", help="print the full report as JSON (all findings)")
     p.add_argument("--threshold", type=_unit_float("threshold"), metavar="T",
                    help="decision threshold on the score, 0-1 (default: the calibrated one)")
+    p.add_argument("--profile", metavar="NAME_OR_FILE", default="auto",
+                   help="spinner profile: a built-in name, a profile JSON file, or 'auto' (all built-in; default)")
     p.add_argument("--no-profile", action="store_true",
                    help="ignore known spinner profiles; use only the thesaurus and language model")
     p.add_argument("--max-findings", type=_non_negative_int, default=50, metavar="N",
@@ -153,7 +155,7 @@ def build_parser() -> argparse.ArgumentParser:
 #: Modules that add subcommands: each has ``add_parser(subparsers)`` (whose parser sets
 #: ``command``) and ``run(args) -> int``. Capabilities register themselves here so this
 #: file does not grow with every feature.
-EXTRA_COMMANDS: tuple[str, ...] = ()
+EXTRA_COMMANDS: tuple[str, ...] = ("unspin.trace.cli", "unspin.report.cli")
 
 
 def _extra_commands():
@@ -191,6 +193,22 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 0
 
 
+def _profile_arg(value: str):
+    """'auto', a built-in profile name, or a path to a profile saved with Profile.save."""
+    from .profiles import Profile, builtin_names
+
+    if value == "auto" or value in builtin_names():
+        return value
+    try:
+        return Profile.load(value)
+    except FileNotFoundError:
+        raise InputError(f"no spinner profile {value!r}: not a built-in one ({', '.join(builtin_names())}) "
+                         "and no such file", exit_code=4) from None
+    except (ValueError, KeyError, TypeError) as exc:
+        raise InputError(f"{value} is not a spinner profile file ({exc}); make one with unspin.profiles.learn_profile",
+                         exit_code=3) from None
+
+
 def _exit_status(code: Any) -> int:
     if code is None:
         return 0
@@ -215,7 +233,7 @@ def _dispatch(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
     import unspin
 
     if args.command == "check":
-        profile = None if args.no_profile else "auto"
+        profile = None if args.no_profile else _profile_arg(args.profile)
         report = unspin.check(doc.text, threshold=args.threshold, profile=profile)
         if args.json:
             _write(json.dumps(report.to_dict()) + "\n")

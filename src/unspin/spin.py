@@ -38,7 +38,7 @@ import random
 import re
 from dataclasses import asdict, dataclass, field
 
-from .tokens import sentence_starts, tokenize
+from .tokens import match_case, sentence_starts, tokenize
 
 __all__ = ["spin", "SpinResult", "Edit", "STYLES", "STOCK_PHRASES", "STOCK_NAMES", "STOPWORDS"]
 
@@ -184,15 +184,6 @@ class SpinResult:
         for e in reversed(self.edits):
             t = t[:e.spun_start] + e.orig + t[e.spun_end:]
         return t
-
-
-def _match_case(src: str, rep: str) -> str:
-    letters = [c for c in src if c.isalpha()]
-    if len(letters) > 1 and all(c.isupper() for c in letters):
-        return rep.upper()
-    if src[:1].isupper():
-        return rep[:1].upper() + rep[1:]
-    return rep
 
 
 @dataclass
@@ -351,8 +342,8 @@ def _tortured(text: str, eligible: list[_Slot], rate: float, rng: random.Random)
             continue
         a, b = pick(eligible[k].key), pick(eligible[k + 1].key)
         if a and b:
-            chosen[k] = _match_case(text[eligible[k].start:eligible[k].end], a)
-            chosen[k + 1] = _match_case(text[eligible[k + 1].start:eligible[k + 1].end], b)
+            chosen[k] = match_case(text[eligible[k].start:eligible[k].end], a)
+            chosen[k + 1] = match_case(text[eligible[k + 1].start:eligible[k + 1].end], b)
     return chosen
 
 
@@ -394,7 +385,7 @@ def spin(text: str, rate: float = 0.3, style: str = "dictionary", seed: int = 0)
         if not rep:
             continue
         orig = text[s.start:s.end]
-        rep = rep if (s.capital and not s.first and s.key in STOCK_NAMES and " " in s.key) else _match_case(orig, rep)
+        rep = rep if (s.capital and not s.first and s.key in STOCK_NAMES and " " in s.key) else match_case(orig, rep)
         if rep == orig:
             continue
         chosen[k] = rep

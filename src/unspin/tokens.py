@@ -69,3 +69,17 @@ def sentence_starts(text: str, tokens: list[Token]) -> list[bool]:
             out.append(any(prev_end < b <= tok.start for b in boundaries) if gap.strip() or "\n" in gap else False)
         prev_end = tok.end
     return out
+
+
+def match_case(template: str, word: str) -> str:
+    """Give ``word`` the capitalisation style of ``template`` (ALLCAPS, Capitalised or as is).
+
+    >>> match_case("Financial institution", "bank"), match_case("GOVT", "executive"), match_case("yr", "year")
+    ('Bank', 'EXECUTIVE', 'year')
+    """
+    letters = [c for c in template if c.isalpha()]
+    if len(letters) > 1 and all(c.isupper() for c in letters):
+        return word.upper()
+    if letters and letters[0].isupper():
+        return word[:1].upper() + word[1:]
+    return word
