@@ -2,7 +2,7 @@ import json
 
 import pytest
 
-from unspin.align import substitutions
+from unspin.profiles import substitutions
 from unspin.profiles import Profile, builtin, builtin_names, learn_profile, resolve
 
 

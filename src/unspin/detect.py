@@ -32,7 +32,7 @@ from typing import Sequence
 from .lm import LanguageModel
 from .profiles import Profile, resolve
 from .report import DEFAULT_THRESHOLD, Finding, Report
-from .tokens import Token, match_case, sentence_starts, tokenize
+from .tokens import STOPWORDS, Token, match_case, sentence_starts, tokenize
 
 #: Data the document-score calibration was fitted on (the benchmark prints it).
 CALIBRATION_SOURCES = "synthetic spins of clean_news.jsonl (index % 5 != 0) and those clean texts"
@@ -46,16 +46,6 @@ REPORT_CONFIDENCE = 0.35
 #: MAX_WORDS words only (time and memory stay bounded; the report says so).
 MAX_WORDS = 200_000
 
-# Function words: a thesaurus swap of these is rarely a spinner's work and the
-# LM cannot judge them reliably, so only learned profiles may flag them.
-STOPWORDS = frozenset(
-    """a an the and or but if then else of to in on at by for with from as is are was were be been being
-    it its this that these those he she they we you i me him her them us our your their his my mine
-    not no nor so than too very can could will would shall should may might must do does did done
-    has have had having there here who whom whose which what when where why how all any both each
-    few more most other some such only own same just also into over under again further once about
-    against between through during before after above below up down out off one two three""".split()
-)
 
 
 @dataclass(frozen=True)

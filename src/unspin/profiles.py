@@ -23,15 +23,96 @@ from __future__ import annotations
 
 import functools
 import json
+import os
+import re
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from importlib import resources
+from pathlib import Path
+from difflib import SequenceMatcher
 from typing import Iterable
 
-from .align import substitutions
-from .tokens import words
+from .tokens import Token, tokenize, words
 
-#: Longest spun key in words; matches align.MAX_PHRASE.
+# --------------------------------------------------------------------------- alignment
+# Word-level alignment of a spun text with its original, split into learnable pairs.
+# (unspin.trace.align does full alignment with block moves for display; this is the
+# simpler view profile learning needs.)
+
+#: Longest replaced block (in words, either side) kept as one phrase pair; longer
+#: blocks are usually revisions or re-ordered clauses, not a spinner's substitution.
+MAX_PHRASE = 4
+
+
+@dataclass(frozen=True)
+class Substitution:
+    spun_start: int
+    spun_end: int
+    orig_start: int
+    orig_end: int
+    spun: str
+    orig: str
+
+
+def _lower(tokens: list[Token]) -> list[str]:
+    return [t.lower for t in tokens]
+
+
+def word_opcodes(spun_words: list[str], orig_words: list[str]):
+    """difflib opcodes over word lists (autojunk off: common words matter here)."""
+    return SequenceMatcher(None, spun_words, orig_words, autojunk=False).get_opcodes()
+
+
+def _peel(a: int, b: int, c: int, d: int, sw: list[str], ow: list[str], known) -> list[tuple[int, int, int, int]]:
+    """Split block [a,b)x[c,d) by peeling known one-word pairs off either end."""
+    head: list[tuple[int, int, int, int]] = []
+    tail: list[tuple[int, int, int, int]] = []
+    while b - a > 1 and d - c > 1:
+        if (sw[a], ow[c]) in known:
+            head.append((a, a + 1, c, c + 1)); a += 1; c += 1
+        elif (sw[b - 1], ow[d - 1]) in known:
+            tail.append((b - 1, b, d - 1, d)); b -= 1; d -= 1
+        else:
+            break
+    if b - a == d - c:
+        middle = [(i, i + 1, j, j + 1) for i, j in zip(range(a, b), range(c, d))]
+    else:
+        middle = [(a, b, c, d)]
+    return head + middle + tail[::-1]
+
+
+def substitutions(spun: str, orig: str, max_phrase: int = MAX_PHRASE, known=frozenset()) -> list[Substitution]:
+    """Replaced word blocks between ``spun`` and ``orig``, split into learnable pairs.
+
+    Equal-length blocks are paired word by word (spinners mostly swap one word for
+    one word); unequal blocks are kept whole when both sides have at most
+    ``max_phrase`` words ("by means of" -> "through"), and dropped otherwise.
+
+    >>> spun, orig = "Metro Financial institution mentioned on Monday", "Metro Bank said on Monday"
+    >>> [(s.spun, s.orig) for s in substitutions(spun, orig)]
+    [('Financial institution mentioned', 'Bank said')]
+
+    Word pairs already known (e.g. from other examples) are peeled off block ends:
+
+    >>> [(s.spun, s.orig) for s in substitutions(spun, orig, known={("mentioned", "said")})]
+    [('Financial institution', 'Bank'), ('mentioned', 'said')]
+    """
+    st, ot = tokenize(spun), tokenize(orig)
+    sw, ow = _lower(st), _lower(ot)
+    out: list[Substitution] = []
+    for tag, i1, i2, j1, j2 in word_opcodes(sw, ow):
+        if tag != "replace":
+            continue
+        pieces = _peel(i1, i2, j1, j2, sw, ow, known)
+        for a, b, c, d in pieces:
+            if b - a > max_phrase or d - c > max_phrase:
+                continue
+            s0, s1, o0, o1 = st[a].start, st[b - 1].end, ot[c].start, ot[d - 1].end
+            out.append(Substitution(s0, s1, o0, o1, spun[s0:s1], orig[o0:o1]))
+    return out
+
+
+#: Longest spun key in words; matches MAX_PHRASE.
 MAX_KEY_WORDS = 4
 
 
@@ -145,14 +226,55 @@ def builtin_names() -> list[str]:
     return sorted(p.name[:-5] for p in folder.iterdir() if p.name.endswith(".json"))
 
 
+_NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
+
+
+def user_dir() -> Path:
+    """Where learned profiles are kept: ``$UNSPIN_HOME/profiles``, else the XDG data dir."""
+    home = os.environ.get("UNSPIN_HOME")
+    if home:
+        return Path(home).expanduser() / "profiles"
+    xdg = os.environ.get("XDG_DATA_HOME")
+    base = Path(xdg).expanduser() if xdg else Path.home() / ".local" / "share"
+    return base / "unspin" / "profiles"
+
+
+def check_name(name: str) -> str:
+    if not _NAME_RE.match(name or ""):
+        raise ValueError(f"invalid profile name {name!r}: use letters, digits, '.', '_' or '-' (max 64)")
+    return name
+
+
+def user_path(name: str) -> Path:
+    return user_dir() / f"{check_name(name)}.json"
+
+
+def user_names() -> list[str]:
+    d = user_dir()
+    return sorted(p.stem for p in d.glob("*.json")) if d.is_dir() else []
+
+
+def load(name: str) -> Profile:
+    """A user profile if one exists under ``name``, else the built-in one (KeyError if neither)."""
+    p = user_path(name)
+    if p.is_file():
+        return Profile.load(str(p))
+    return builtin(name)
+
+
 def resolve(profile) -> list[Profile]:
-    """Turn check()'s ``profile`` argument into a list of profiles to use."""
+    """Turn check()'s ``profile`` argument into a list of profiles to use.
+
+    ``"auto"`` means every built-in profile plus every profile the user learned
+    (``unspin learn``); a user profile shadows a built-in one of the same name.
+    """
     if profile is None:
         return []
     if isinstance(profile, Profile):
         return [profile]
     if profile == "auto":
-        return [builtin(n) for n in builtin_names()]
+        names = dict.fromkeys(builtin_names() + user_names())
+        return [load(n) for n in names]
     if isinstance(profile, str):
-        return [builtin(profile)]
+        return [load(profile)]
     return list(profile)

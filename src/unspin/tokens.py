@@ -19,6 +19,18 @@ from dataclasses import dataclass
 
 # Apostrophes: ASCII and the typographic right quote, which spinners and CMSs both emit.
 WORD_RE = re.compile(r"\w+(?:['\u2019\-]\w+)*")
+# Function words. Spinners rarely swap them from a thesaurus and a language model
+# cannot judge such swaps, so the engine leaves them to learned profiles; trace
+# uses them as the 'immutables' that survive spinning.
+STOPWORDS = frozenset(
+    """a an the and or but if then else of to in on at by for with from as is are was were be been being
+    it its this that these those he she they we you i me him her them us our your their his my mine
+    not no nor so than too very can could will would shall should may might must do does did done
+    has have had having there here who whom whose which what when where why how all any both each
+    few more most other some such only own same just also into over under again further once about
+    against between through during before after above below up down out off one two three""".split()
+)
+
 SENTENCE_END_RE = re.compile(r"[.!?\u2026]['\"\u201d\u2019)\]]*\s+|\n\s*")
 
 

@@ -41,6 +41,8 @@ from . import data as D
 from . import metrics as M
 
 BENCHES = ("dev", "clean", "synthetic", "tortured", "speed")
+#: Not in the default run (minutes): ``unspin bench trace`` or ``--only trace``; see unspin.bench.trace.
+OPTIONAL_BENCHES = ("trace",)
 RATES = (0.05, 0.1, 0.2, 0.3, 0.4)
 QUICK_RATES = (0.1, 0.3)
 STYLES = ("wordnet", "moby", "phrase", "names", "dictionary")
@@ -781,6 +783,7 @@ def write_docs(text: str, path: Path) -> None:
 RUNNERS: dict[str, Callable[[Ctx], Section]] = {
     "dev": bench_dev, "clean": bench_clean, "synthetic": bench_synthetic,
     "tortured": bench_tortured, "speed": bench_speed,
+    "trace": lambda ctx: __import__("unspin.bench.trace", fromlist=["bench_trace"]).bench_trace(ctx),
 }
 
 
@@ -806,11 +809,20 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
+    if argv and argv[0] == "trace":  # unspin bench trace [--distractors N] [--write-docs] ...
+        from .trace import main as trace_main
+
+        return trace_main(argv[1:])
+    if argv and argv[0] == "load":  # unspin bench load: loopback load test of unspin serve (not in the default set)
+        from .load import main as load_main
+
+        return load_main(argv[1:])
     args = build_parser().parse_args(argv)
     only = BENCHES if not args.only else tuple(x.strip() for x in args.only.split(",") if x.strip())
-    bad = [x for x in only if x not in BENCHES]
+    bad = [x for x in only if x not in BENCHES + OPTIONAL_BENCHES]
     if bad:
-        print(f"unknown benchmark(s): {', '.join(bad)} (choose from {', '.join(BENCHES)})", file=sys.stderr)
+        print(f"unknown benchmark(s): {', '.join(bad)} (choose from {', '.join(BENCHES + OPTIONAL_BENCHES)})",
+              file=sys.stderr)
         return 2
     ctx = Ctx(args)
     if args.data is not None and ctx.data_dir is None:
@@ -818,7 +830,7 @@ def main(argv: list[str] | None = None) -> int:
     _log(f"data: {ctx.data_dir or 'not found'}")
     eng = ctx.engine_error()
     sections: list[Section] = []
-    for name in BENCHES:
+    for name in BENCHES + OPTIONAL_BENCHES:
         if name not in only:
             continue
         t0 = time.perf_counter()

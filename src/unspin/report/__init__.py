@@ -67,6 +67,10 @@ class Report:
     spinner: str | None = None
     spinner_confidence: float = 0.0
     features: dict[str, float] = field(default_factory=dict)
+    #: Set by ``check(text, index=...)`` when a source was found: ``doc_id``, ``score`` (0..1),
+    #: ``coverage``, ``edits`` (alignment edits with spans in both texts), ``restored`` (exact
+    #: restoration from the source), ``meta`` and ``others`` (runner-up matches). ``None`` otherwise.
+    source: dict[str, Any] | None = None
 
     @property
     def is_spun(self) -> bool:
@@ -83,6 +87,7 @@ class Report:
             "findings": [f.to_dict() for f in self.findings],
             "restored": self.restored,
             "features": dict(self.features),
+            "source": self.source,
         }
 
     @classmethod
@@ -93,4 +98,5 @@ class Report:
             restored=str(d["restored"]), words=int(d["words"]),
             spinner=d.get("spinner"), spinner_confidence=float(d.get("spinner_confidence", 0.0)),
             features={k: float(v) for k, v in d.get("features", {}).items()},
+            source=d.get("source"),
         )

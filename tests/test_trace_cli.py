@@ -1,0 +1,82 @@
+"""unspin index / trace / learn / profiles commands."""
+import json
+
+import pytest
+
+import unspin
+from unspin.cli import main
+from unspin.profiles import Profile
+
+ORIGINALS = {
+    "a": ("The city council said on Monday it would spend more money on road repairs this year after "
+          "residents complained about potholes. The plan will be discussed at a public meeting next week."),
+    "b": ("Shares in the company fell sharply after it said profits would be lower than expected. The firm "
+          "blamed rising costs and weak demand in its largest markets, and said it would cut jobs."),
+    "c": ("Doctors at the hospital warned that waiting lists were growing because of staff shortages. The "
+          "health board said new nurses had been hired and that the situation should improve by autumn."),
+}
+
+
+@pytest.fixture()
+def env(tmp_path, monkeypatch):
+    monkeypatch.setenv("UNSPIN_HOME", str(tmp_path / "home"))
+    refs = tmp_path / "refs.jsonl"
+    refs.write_text("".join(json.dumps({"id": k, "text": v}) + "\n" for k, v in ORIGINALS.items()))
+    return tmp_path
+
+
+def test_index_trace_learn_profiles(env, capsys):
+    db = str(env / "refs.db")
+    f = env / "extra.txt"
+    f.write_text("A story about a small island lighthouse keeper who retired after forty years of service.")
+    assert main(["index", "add", db, str(env / "refs.jsonl"), str(f)]) == 0
+    assert "4 of 4" in capsys.readouterr().out
+    assert main(["index", "add", db, str(env / "refs.jsonl")]) == 0
+    assert "0 of 3" in capsys.readouterr().out
+
+    spun = unspin.spin(ORIGINALS["b"], rate=0.4, style="dictionary", seed=2).text
+    sus = env / "sus.txt"
+    sus.write_text(spun)
+    assert main(["trace", db, str(sus)]) == 0
+    out = capsys.readouterr().out
+    assert "1. b " in out and "->" in out
+    assert main(["trace", db, str(sus), "--json"]) == 0
+    d = json.loads(capsys.readouterr().out)
+    assert d["matches"][0]["doc_id"] == "b" and d["restored"] == ORIGINALS["b"]
+    assert main(["trace", db, str(sus), "--restore"]) == 0
+    assert capsys.readouterr().out.strip() == ORIGINALS["b"]
+
+    copies = env / "copies.jsonl"
+    copies.write_text("".join(json.dumps({"id": k, "text": unspin.spin(v, rate=0.4, seed=5).text}) + "\n"
+                              for k, v in ORIGINALS.items()))
+    assert main(["learn", db, str(copies), "--profile", "farm1"]) == 0
+    out = capsys.readouterr().out
+    assert "saved to" in out
+    prof = Profile.load(str(env / "home" / "profiles" / "farm1.json"))
+    assert prof.pairs == 3 and len(prof) > 0
+    assert main(["learn", db, str(copies), "--profile", "farm1"]) == 0  # extends
+    capsys.readouterr()
+    assert Profile.load(str(env / "home" / "profiles" / "farm1.json")).pairs == 6
+    assert main(["profiles", "--json"]) == 0
+    rows = {r["name"]: r for r in json.loads(capsys.readouterr().out)}
+    assert rows["farm1"]["kind"] == "user" and rows["farm1"]["pairs"] == 6
+    assert rows["wordai-like"]["kind"] == "built-in"
+    assert main(["profiles"]) == 0
+    assert "farm1" in capsys.readouterr().out
+    assert main(["index", "info", db, "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["documents"] == 4
+
+
+def test_cli_errors(env, capsys):
+    sus = env / "sus.txt"
+    sus.write_text("some text")
+    assert main(["trace", str(env / "none.db"), str(sus)]) == 4
+    assert "no such index" in capsys.readouterr().err
+    assert main(["trace", str(sus), str(sus)]) == 3
+    assert "not an unspin index" in capsys.readouterr().err
+    bad = env / "bad.jsonl"
+    bad.write_text('{"id": 1, "text": "ok"}\nnot json\n')
+    assert main(["index", "add", str(env / "x.db"), str(bad)]) == 3
+    assert "not valid JSON" in capsys.readouterr().err
+    assert main(["learn", str(env / "x.db"), str(sus), "--profile", "../evil"]) == 2
+    assert "invalid profile name" in capsys.readouterr().err
