@@ -86,3 +86,21 @@ def test_engine_without_lexicon_uses_profiles_only():
     eng.lexicon = None
     r = eng.check("The regulator mentioned the yr.", profile="auto")
     assert all(f.kind == "profile" for f in r.findings)
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.text(max_size=200))
+def test_arbitrary_unicode_never_crashes(text):
+    r = unspin.check(text)
+    assert 0.0 <= r.score <= 1.0
+    for f in r.findings:
+        assert text[f.start:f.end] == f.text
+
+
+def test_long_document_is_bounded_and_reports_truncation(monkeypatch):
+    from unspin import detect
+
+    monkeypatch.setattr(detect, "MAX_WORDS", 50)
+    r = unspin.check("The bank said the money was safe. " * 40)
+    assert r.words == 50 and r.features["truncated_at_words"] == 50
+    assert r.restored.endswith("safe. ")  # text past the limit is kept, unchanged

@@ -155,7 +155,7 @@ def build_parser() -> argparse.ArgumentParser:
 #: Modules that add subcommands: each has ``add_parser(subparsers)`` (whose parser sets
 #: ``command``) and ``run(args) -> int``. Capabilities register themselves here so this
 #: file does not grow with every feature.
-EXTRA_COMMANDS: tuple[str, ...] = ("unspin.trace.cli", "unspin.report.cli")
+EXTRA_COMMANDS: tuple[str, ...] = ("unspin.trace.cli", "unspin.report.cli", "unspin.corpus.cli")
 
 
 def _extra_commands():

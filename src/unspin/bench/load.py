@@ -232,9 +232,9 @@ def markdown(results: list[tuple[str, str, dict[str, Any]]], render: dict[str, A
             "request runs the engine"
             + (f" (measured service time {1000 / dist[0]['rps']:.0f} ms per request = 1 / throughput)" if dist else "")
             + "; with 10 requests in flight the latency is about 10 x the service time, so the 200 ms p99 floor "
-            "needs the engine itself to take under ~20 ms per 500 words (or ~4 free cores). A second worker "
-            "process does not help on this machine: its 2 cores are shared with the load generator and "
-            "other jobs.",
+            "needs the engine itself to take under ~20 ms per 500 words (or several free cores). The row with "
+            "one more worker process shows what a second process buys on this machine, whose 2 cores are "
+            "shared with the load generator (and other jobs), so expect run-to-run variation.",
             "- render time excludes `check()` itself (see the speed table above for that); the HTML is "
             "self-contained (inline CSS/JS, no external requests)."]
     return "\n".join(out)

@@ -1,0 +1,463 @@
+"""The ``unspin filter`` runner: chunks, workers, per-shard outputs, manifest, resume, summary.
+
+Each input (a *shard*) is read as a stream and cut into chunks of ``chunk_size``
+records. A scored chunk is written to ``OUT/.parts/<shard>/<n>.part`` (temporary
+name, fsync, atomic rename) and only then recorded in ``OUT/_unspin_manifest.jsonl``.
+When every chunk of a shard is done the parts are joined into ``OUT/<shard output>``
+(again atomically) and the shard is marked complete. A run killed at any moment
+resumes from the manifest: finished chunks are skipped, a chunk that was being
+written is redone and its part overwritten, so no record is lost or duplicated.
+"""
+from __future__ import annotations
+
+import collections
+import json
+import os
+import shutil
+import sys
+import time
+from dataclasses import asdict, dataclass, field
+from typing import Any, Iterator
+
+from .batch import Options, score_texts
+from .readers import Item, Shard, compression
+
+MANIFEST = "_unspin_manifest.jsonl"
+SUMMARY = "_unspin_summary.json"
+PARTS = ".parts"
+MAX_REPORTED = 20
+_TEST_DELAY = float(os.environ.get("UNSPIN_CORPUS_TEST_DELAY", "0") or 0)
+
+
+@dataclass
+class Stats:
+    read: int = 0
+    written: int = 0
+    dropped: int = 0
+    errored: int = 0
+    malformed: int = 0
+    spun: int = 0
+    bytes: int = 0
+
+    def add(self, other: "Stats") -> None:
+        for k, v in asdict(other).items():
+            setattr(self, k, getattr(self, k) + v)
+
+
+@dataclass
+class Settings:
+    output: str
+    options: Options = field(default_factory=Options)
+    text_field: str = "text"
+    id_field: str = "id"
+    drop: bool = False
+    workers: int = 1
+    chunk_size: int = 1000
+    output_format: str = "auto"  # auto | jsonl | jsonl.gz | jsonl.zst | parquet
+    progress: bool | None = None  # None: only on a TTY and outside CI
+    keep_text: bool = True
+
+    def fingerprint(self) -> dict[str, Any]:
+        """What must not change between a run and its resumption."""
+        o = self.options
+        return {"fast": o.fast, "threshold": o.threshold, "top_findings": o.top_findings, "restore": o.restore,
+                "profile": o.profile, "text_field": self.text_field, "id_field": self.id_field, "drop": self.drop,
+                "chunk_size": self.chunk_size, "output_format": self.output_format, "keep_text": self.keep_text}
+
+
+class ResumeMismatch(ValueError):
+    pass
+
+
+# --------------------------------------------------------------------------- output naming and writing
+
+
+def _base_name(path: str) -> str:
+    name = os.path.basename(os.path.normpath(path))
+    low = name.lower()
+    for suf in (".gz", ".zst", ".zstd"):
+        if low.endswith(suf):
+            name, low = name[: -len(suf)], low[: -len(suf)]
+    for suf in (".jsonl", ".ndjson", ".json", ".parquet", ".pq", ".warc", ".wet", ".arc"):
+        if low.endswith(suf):
+            return name[: -len(suf)]
+    return name
+
+
+def output_name(shard: Shard, fmt: str) -> str:
+    """Output file name for a shard: same format and compression as the input where possible."""
+    base = _base_name(shard.path)
+    if fmt == "auto":
+        if shard.format == "parquet":
+            fmt = "parquet"
+        elif shard.format == "jsonl":
+            comp = compression(shard.path)
+            fmt = "jsonl" + (f".{comp}" if comp else "")
+        elif shard.format == "warc":
+            fmt = "jsonl.gz"
+        else:
+            fmt = "jsonl"
+    return f"{base}.{fmt}"
+
+
+def _unique_names(shards: list[Shard], fmt: str) -> list[str]:
+    names, seen = [], collections.Counter()
+    for s in shards:
+        n = output_name(s, fmt)
+        seen[n] += 1
+        if seen[n] > 1:  # two inputs with the same base name in different folders
+            stem, dot, ext = n.partition(".")
+            n = f"{stem}-{seen[n]}{dot}{ext}"
+        names.append(n)
+    return names
+
+
+def _fsync_write(path: str, data: bytes) -> None:
+    tmp = path + ".tmp"
+    with open(tmp, "wb") as fh:
+        fh.write(data)
+        fh.flush()
+        os.fsync(fh.fileno())
+    os.replace(tmp, path)
+
+
+def _encode_part(records: list[dict], name: str) -> bytes:
+    if name.endswith(".parquet"):
+        import io
+
+        import pyarrow as pa
+        import pyarrow.parquet as pq
+
+        buf = io.BytesIO()
+        table = pa.Table.from_pylist(records) if records else pa.table({})
+        pq.write_table(table, buf)
+        return buf.getvalue()
+    body = "".join(json.dumps(r, ensure_ascii=False, default=str) + "\n" for r in records).encode("utf-8")
+    if name.endswith(".gz"):
+        import gzip
+
+        return gzip.compress(body, compresslevel=6, mtime=0)
+    if name.endswith(".zst"):
+        from .readers import _zstd
+
+        return _zstd().ZstdCompressor(level=3).compress(body)
+    return body
+
+
+def _join_parts(parts: list[str], dest: str) -> None:
+    """Concatenate parts (gzip members and zstd frames concatenate; Parquet is re-written)."""
+    tmp = dest + ".tmp"
+    if dest.endswith(".parquet"):
+        import pyarrow as pa
+        import pyarrow.parquet as pq
+
+        tables = [pq.read_table(p) for p in parts]
+        tables = [t for t in tables if t.num_columns]
+        table = pa.concat_tables(tables, promote_options="permissive") if tables else pa.table({})
+        pq.write_table(table, tmp)
+    else:
+        with open(tmp, "wb") as out:
+            for p in parts:
+                with open(p, "rb") as fh:
+                    shutil.copyfileobj(fh, out, 1 << 20)
+            out.flush()
+            os.fsync(out.fileno())
+    os.replace(tmp, dest)
+
+
+# --------------------------------------------------------------------------- manifest
+
+
+class Manifest:
+    """Append-only JSON lines: a header with the settings, ``chunk`` and ``complete`` entries."""
+
+    def __init__(self, outdir: str, settings: Settings):
+        self.path = os.path.join(outdir, MANIFEST)
+        self.chunks: dict[tuple[str, int], Stats] = {}
+        self.complete: dict[str, Stats] = {}
+        fp = settings.fingerprint()
+        if os.path.exists(self.path):
+            with open(self.path, encoding="utf-8") as fh:
+                lines = fh.read().split("\n")
+            for line in lines:
+                if not line.strip():
+                    continue
+                try:
+                    e = json.loads(line)
+                except ValueError:
+                    continue  # a line cut by a kill: that chunk is redone
+                if e.get("type") == "header" and e.get("settings") != fp:
+                    raise ResumeMismatch(
+                        f"{settings.output} holds a run with different settings ({e.get('settings')}); "
+                        "use the same options to resume, or a new --output")
+                if e.get("type") == "chunk":
+                    self.chunks[(e["shard"], e["chunk"])] = Stats(**e["stats"])
+                elif e.get("type") == "complete":
+                    self.complete[e["shard"]] = Stats(**e["stats"])
+            self._fh = open(self.path, "a", encoding="utf-8")
+            if lines and lines[-1] != "":  # half-written last line: start a fresh one
+                self._fh.write("\n")
+        else:
+            self._fh = open(self.path, "a", encoding="utf-8")
+            self.append({"type": "header", "settings": fp})
+
+    def append(self, entry: dict) -> None:
+        self._fh.write(json.dumps(entry) + "\n")
+        self._fh.flush()
+        os.fsync(self._fh.fileno())
+
+    def close(self) -> None:
+        self._fh.close()
+
+
+# --------------------------------------------------------------------------- scoring in workers
+
+
+def _worker_init() -> None:
+    import signal
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent handles Ctrl-C
+
+
+def _score_chunk(args: tuple[list[Any], Options]) -> list[dict]:
+    texts, opts = args
+    return score_texts(texts, opts)
+
+
+class _Pool:
+    """Bounded in-order pipeline: in-process for one worker, a process pool otherwise."""
+
+    def __init__(self, workers: int):
+        self.workers = workers
+        self.pool = None
+        if workers > 1:
+            import multiprocessing as mp
+
+            ctx = mp.get_context("fork" if sys.platform.startswith("linux") else "spawn")
+            self.pool = ctx.Pool(workers, initializer=_worker_init)
+
+    def submit(self, texts: list[Any], opts: Options):
+        if self.pool is None:
+            return _Done(_score_chunk((texts, opts)))
+        return self.pool.apply_async(_score_chunk, ((texts, opts),))
+
+    def close(self, terminate: bool = False) -> None:
+        if self.pool is not None:
+            if terminate:
+                self.pool.terminate()
+            else:
+                self.pool.close()
+            self.pool.join()
+
+
+class _Done:
+    def __init__(self, value):
+        self.value = value
+
+    def get(self):
+        return self.value
+
+
+# --------------------------------------------------------------------------- progress
+
+
+class Progress:
+    def __init__(self, enabled: bool, total_bytes: int, stream=None):
+        self.enabled = enabled
+        self.stream = stream or sys.stderr
+        self.total = total_bytes
+        self.t0 = time.perf_counter()
+        self.last = 0.0
+
+    def update(self, stats: Stats, done_bytes: float, force: bool = False) -> None:
+        if not self.enabled:
+            return
+        now = time.perf_counter()
+        if not force and now - self.last < 0.5:
+            return
+        self.last = now
+        dt = max(now - self.t0, 1e-9)
+        rate = stats.read / dt
+        mbs = stats.bytes / dt / 1e6
+        frac = done_bytes / self.total if self.total else 0.0
+        eta = (dt / frac - dt) if frac > 0.001 else float("nan")
+        eta_s = "--:--" if eta != eta else f"{int(eta // 60):02d}:{int(eta % 60):02d}"
+        bar = ("#" * int(20 * min(frac, 1.0))).ljust(20)
+        self.stream.write(f"\r[{bar}] {100 * frac:5.1f}%  {stats.read} docs  {rate:,.0f} docs/s  {mbs:.2f} MB/s  "
+                          f"ETA {eta_s}  spun {stats.spun}  errors {stats.errored} ")
+        self.stream.flush()
+
+    def finish(self) -> None:
+        if self.enabled:
+            self.stream.write("\n")
+            self.stream.flush()
+
+
+def progress_default(stream=None) -> bool:
+    stream = stream or sys.stderr
+    if os.environ.get("CI") or os.environ.get("TERM") == "dumb":
+        return False
+    try:
+        return bool(stream.isatty())
+    except (AttributeError, ValueError, OSError):
+        return False
+
+
+# --------------------------------------------------------------------------- the run
+
+
+def _chunks(shard: Shard, size: int) -> Iterator[list[Item]]:
+    buf: list[Item] = []
+    for it in shard.items():
+        buf.append(it)
+        if len(buf) >= size:
+            yield buf
+            buf = []
+    if buf:
+        yield buf
+
+
+def _finish_chunk(items: list[Item], fields: list[dict], settings: Settings) -> tuple[list[dict], Stats, list[str]]:
+    st = Stats()
+    out: list[dict] = []
+    errors: list[str] = []
+    tf = settings.text_field
+    for it, f in zip(items, fields):
+        st.read += 1
+        if it.error is not None:
+            rec = {**it.record, "unspin_error": it.error}
+        else:
+            rec = {**it.record, **f}
+            if isinstance(it.text, str):
+                st.bytes += len(it.text.encode("utf-8", "surrogatepass"))
+        if not settings.keep_text and tf in rec:
+            del rec[tf]
+        if "unspin_error" in rec:
+            st.errored += 1
+            st.malformed += int(it.malformed)
+            ident = rec.get(settings.id_field) or rec.get("file") or ""
+            errors.append(f"{ident}: {rec['unspin_error']}" if ident else rec["unspin_error"])
+        elif rec.get("unspin_is_spun"):
+            st.spun += 1
+            if settings.drop:
+                st.dropped += 1
+                continue
+        out.append(rec)
+        st.written += 1
+    return out, st, errors
+
+
+def run(inputs: list[str], settings: Settings, log=None) -> Stats:
+    """Score every input into ``settings.output``; returns the totals (resumed chunks included)."""
+    log = log or (lambda m: print(m, file=sys.stderr, flush=True))
+    outdir = settings.output
+    os.makedirs(outdir, exist_ok=True)
+    shards = [Shard(p, settings.text_field, settings.id_field) for p in inputs]
+    names = _unique_names(shards, settings.output_format)
+    manifest = Manifest(outdir, settings)
+    total = Stats()
+    show = progress_default() if settings.progress is None else settings.progress
+    prog = Progress(show, sum(s.size or 1 for s in shards))
+    reported = [0]
+
+    def report(errors: list[str], shard: Shard) -> None:
+        for e in errors:
+            reported[0] += 1
+            if reported[0] <= MAX_REPORTED:
+                if show:
+                    sys.stderr.write("\r\x1b[K")
+                log(f"unspin: {shard.path}: {e}")
+            elif reported[0] == MAX_REPORTED + 1:
+                log("unspin: more record errors; see unspin_error in the output and the summary")
+
+    pool = _Pool(settings.workers)
+    done_bytes = 0.0
+    try:
+        for shard, name in zip(shards, names):
+            dest = os.path.join(outdir, name)
+            partdir = os.path.join(outdir, PARTS, name)
+            if name in manifest.complete:
+                total.add(manifest.complete[name])
+                shutil.rmtree(partdir, ignore_errors=True)
+                done_bytes += shard.size or 1
+                continue
+            os.makedirs(partdir, exist_ok=True)
+            for f in os.listdir(partdir):  # half-written parts of a killed run
+                if f.endswith(".tmp"):
+                    os.remove(os.path.join(partdir, f))
+            shard_stats = Stats()
+            pending: collections.deque = collections.deque()
+            n_chunks = 0
+
+            def drain(block: bool) -> None:
+                nonlocal shard_stats
+                while pending and (block or len(pending) >= 2 * settings.workers or pending[0][2].ready()):
+                    ci, items, fut = pending.popleft()
+                    fields = fut.get()
+                    recs, st, errs = _finish_chunk(items, fields, settings)
+                    _fsync_write(os.path.join(partdir, f"{ci:06d}.part"), _encode_part(recs, name))
+                    manifest.append({"type": "chunk", "shard": name, "chunk": ci, "stats": asdict(st)})
+                    if _TEST_DELAY:
+                        time.sleep(_TEST_DELAY)  # tests: make a run slow enough to be killed midway
+                    report(errs, shard)
+                    shard_stats.add(st)
+                    total.add(st)
+                    prog.update(total, done_bytes + shard.fraction() * (shard.size or 1))
+
+            for ci, items in enumerate(_chunks(shard, settings.chunk_size)):
+                n_chunks = ci + 1
+                prev = manifest.chunks.get((name, ci))
+                if prev is not None and os.path.exists(os.path.join(partdir, f"{ci:06d}.part")):
+                    shard_stats.add(prev)
+                    total.add(prev)
+                    continue
+                texts = [it.text if it.error is None else None for it in items]
+                fut = pool.submit(texts, settings.options)
+                if not hasattr(fut, "ready"):
+                    fut.ready = lambda: True  # type: ignore[attr-defined]
+                pending.append((ci, items, fut))
+                drain(False)
+            drain(True)
+            parts = [os.path.join(partdir, f"{ci:06d}.part") for ci in range(n_chunks)]
+            if n_chunks == 0:
+                if dest.endswith(".parquet"):
+                    _empty_parquet(dest)
+                else:
+                    _fsync_write(dest, _encode_part([], name))
+            else:
+                _join_parts(parts, dest)
+            manifest.append({"type": "complete", "shard": name, "stats": asdict(shard_stats)})
+            shutil.rmtree(partdir, ignore_errors=True)
+            done_bytes += shard.size or 1
+        prog.update(total, done_bytes, force=True)
+    except BaseException:
+        pool.close(terminate=True)
+        prog.finish()
+        manifest.close()
+        raise
+    pool.close()
+    prog.finish()
+    manifest.close()
+    try:
+        os.rmdir(os.path.join(outdir, PARTS))
+    except OSError:
+        pass
+    with open(os.path.join(outdir, SUMMARY), "w", encoding="utf-8") as fh:
+        json.dump({**asdict(total), "inputs": inputs, "outputs": names, "settings": settings.fingerprint()}, fh,
+                  indent=1)
+    return total
+
+
+def _empty_parquet(dest: str) -> None:
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    pq.write_table(pa.table({}), dest)
+
+
+def summary_line(st: Stats, seconds: float | None = None) -> str:
+    s = (f"read {st.read}, written {st.written}, dropped {st.dropped}, errored {st.errored} "
+         f"(malformed lines {st.malformed}), spun {st.spun}")
+    if seconds:
+        s += f"; {st.read / seconds:,.1f} docs/s, {st.bytes / seconds / 1e6:.2f} MB/s"
+    return s
