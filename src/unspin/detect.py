@@ -5,13 +5,24 @@ could have produced gets *candidate originals* from two places, a learned
 spinner profile ("mentioned" replaced "said" in the examples it learned from)
 and a reverse thesaurus ("sanctuaries" is a synonym of "havens"). Each
 candidate is put into the sentence and a trigram language model compares the
-two wordings in their context. The log-odds that the span was substituted are
-a prior (how often that form is a spinner's substitution, or how likely a
-spinner picks that synonym) plus the language model's preference. Adjacent
-suspicious words are also re-scored jointly, which is what restores tortured
-phrases ("counterfeit consciousness" -> "artificial intelligence"). The
-document score is a logistic model over how dense and how confident the
-findings are, calibrated on synthetic spins of clean news (docs/calibration.md).
+two wordings in their context. For a profile entry, the log-odds that the span
+was substituted are logit(how often that form was a substitution) plus how much
+rarer the form is in normal English, plus the LM's preference. For thesaurus
+candidates a small logistic model, fitted on synthetic spins, weighs the LM's
+preference, the channel prior (how likely a spinner picks that synonym), how
+well the observed word fits its context and how common both wordings are; a
+second one estimates whether the suggestion is the original, and only findings
+likely to be right on both counts are applied to ``restored``. Adjacent
+suspicious words are also re-scored jointly, which is how tortured phrases are
+found ("counterfeit consciousness" -> "artificial intelligence"). The document
+score is a logistic model over how dense and how confident the findings are,
+calibrated on synthetic spins of clean news (docs/calibration.md).
+
+>>> r = check("The regulator mentioned the yr had been tough for buying and selling.")
+>>> r.restored
+'The regulator said the year had been tough for trading.'
+>>> [(f.text, f.suggestion) for f in r.findings]
+[('mentioned', 'said'), ('yr', 'year'), ('buying and selling', 'trading')]
 
 Text that must be left alone is left alone:
 
@@ -50,15 +61,16 @@ MAX_WORDS = 200_000
 
 @dataclass(frozen=True)
 class Params:
-    """Decision weights (natural-log odds units). Tuned on synthetic spins; see docs/calibration.md."""
+    """Search limits and the profile decision weights (natural-log odds units).
+
+    The thesaurus proposals' weights are fitted (calibration.json); these are set by
+    hand: candidate counts trade speed for recall (docs/benchmarks.md), the profile
+    weights follow the fitted model's scale.
+    """
 
     lm_weight: float = 0.3          # profile proposals: weight per log10 of LM preference, times ln(10);
     #                                 ~ the gain weight the fitted thesaurus model learned (0.6 per log10)
-    lexicon_bias: float = -2.4      # prior log-odds that an arbitrary content word was swapped
-    channel_weight: float = 0.5     # weight of log P(spun | original) from the thesaurus
-    name_penalty: float = -2.5      # capitalised mid-sentence words are usually real names
     profile_bias: float = 0.0       # added to logit(substitution rate) for profile entries
-    joint_bonus: float = 0.0        # extra evidence for a jointly restored 2-word phrase
     max_candidates: int = 25        # reverse-thesaurus candidates considered per word
     joint_candidates: int = 16      # per word, for joint two-word re-scoring
     joint_min_pmi: float = 1.0      # a restored pair must be a collocation at least this strong (log10)
