@@ -48,7 +48,9 @@ def _read_jsonl(path: Path) -> list[dict]:
     elif path.name.endswith(".zst"):
         import zstandard
 
-        data = zstandard.ZstdDecompressor().decompressobj().decompress(data)
+        import io
+
+        data = zstandard.ZstdDecompressor().stream_reader(io.BytesIO(data), read_across_frames=True).read()
     return [json.loads(line) for line in data.decode().splitlines() if line.strip()]
 
 

@@ -138,3 +138,16 @@ def test_spin_invariants_property(parts, seps, rate, style, seed):
     assert again.text == r.text and again.edits == r.edits
     if rate == 0:
         assert r.text == text
+
+
+def test_wordnet_style_survives_synsets_that_repeat_the_lemma():
+    # WordNet lists "p" twice in one synset (P and p fold together); this used to raise.
+    import random
+
+    from unspin.spin import _Spinner
+
+    sp = _Spinner("wordnet", random.Random(0))
+    for seed in range(5):
+        sp.rng = random.Random(seed)
+        assert sp._wordnet("p") in (None,) or isinstance(sp._wordnet("p"), str)
+    assert spin("Page p of the report", rate=1.0, style="wordnet", seed=1).text

@@ -45,7 +45,7 @@ examples:
 # --------------------------------------------------------------------------- argument types
 
 
-def _unit_float(name: str):
+def unit_float(name: str):
     def parse(value: str) -> float:
         try:
             x = float(value)
@@ -58,14 +58,22 @@ def _unit_float(name: str):
     return parse
 
 
-def _non_negative_int(value: str) -> int:
-    try:
-        n = int(value)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a whole number, not {value!r}") from None
-    if n < 0:
-        raise argparse.ArgumentTypeError(f"expected 0 or more, not {value}")
-    return n
+def _int_at_least(minimum: int):
+    def parse(value: str) -> int:
+        try:
+            n = int(value)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"expected a whole number, not {value!r}") from None
+        if n < minimum:
+            raise argparse.ArgumentTypeError(f"expected {minimum} or more, not {value}")
+        return n
+
+    return parse
+
+
+#: argparse types shared by every subcommand (corpus, report, trace use them too).
+non_negative_int = _int_at_least(0)
+positive_int = _int_at_least(1)
 
 
 def _known_styles() -> tuple[str, ...] | None:
@@ -119,13 +127,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("file", nargs="?", metavar="FILE", help=file_help)
     p.add_argument("--example", action="store_true", help="check the bundled spun example article instead of FILE")
     p.add_argument("--json", action="store_true", help="print the full report as JSON (all findings)")
-    p.add_argument("--threshold", type=_unit_float("threshold"), metavar="T",
+    p.add_argument("--threshold", type=unit_float("threshold"), metavar="T",
                    help="decision threshold on the score, 0-1 (default: the calibrated one)")
     p.add_argument("--profile", metavar="NAME_OR_FILE", default="auto",
                    help="spinner profile: a built-in name, a profile JSON file, or 'auto' (all built-in; default)")
     p.add_argument("--no-profile", action="store_true",
                    help="ignore known spinner profiles; use only the thesaurus and language model")
-    p.add_argument("--max-findings", type=_non_negative_int, default=50, metavar="N",
+    p.add_argument("--max-findings", type=non_negative_int, default=50, metavar="N",
                    help="show at most N findings in the human output (default 50, 0 = all)")
     p.add_argument("--fail-on-spun", action="store_true", help="exit with status 1 when the text is judged spun")
 
@@ -137,7 +145,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("spin", help="spin a text synthetically (for testing detectors)",
                        description="Spin FILE synthetically, e.g. to build test data with a known answer.")
     p.add_argument("file", metavar="FILE", help=file_help)
-    p.add_argument("--rate", type=_unit_float("rate"), default=0.3,
+    p.add_argument("--rate", type=unit_float("rate"), default=0.3,
                    help="share of eligible words to replace, 0-1 (default 0.3)")
     p.add_argument("--style", type=_style, default="dictionary", help="spinner style (default: dictionary)")
     p.add_argument("--seed", type=int, default=0, help="random seed (default 0)")

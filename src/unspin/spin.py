@@ -247,7 +247,8 @@ class _Spinner:
         readings = [(lemma, tag, {"NOUN": "n", "VERB": "v", "ADJ": "a", "ADV": "r"}[u])
                     for lemma, tag, u in analyses(key)] or [(key, None, None)]
         lemma, tag, pos = readings[rng.randrange(len(readings))]
-        senses = [s for s in self.lex.senses(lemma, pos) if len(s) > 1]
+        # A synset can list the lemma twice (different capitalisations fold together).
+        senses = [s for s in self.lex.senses(lemma, pos) if any(x != lemma for x in s)]
         for _ in range(6):
             if not senses:
                 return None

@@ -817,6 +817,10 @@ def main(argv: list[str] | None = None) -> int:
         from .load import main as load_main
 
         return load_main(argv[1:])
+    if argv and argv[0] == "corpus":  # unspin bench corpus: corpus-filtering throughput (not in the default set)
+        from .corpus import main as corpus_main
+
+        return corpus_main(argv[1:])
     args = build_parser().parse_args(argv)
     only = BENCHES if not args.only else tuple(x.strip() for x in args.only.split(",") if x.strip())
     bad = [x for x in only if x not in BENCHES + OPTIONAL_BENCHES]

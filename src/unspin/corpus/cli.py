@@ -8,6 +8,8 @@ import os
 import sys
 import time
 
+from ..cli import non_negative_int, positive_int, unit_float
+
 COMMANDS = ("filter", "screen")
 
 FILTER_EPILOG = """\
@@ -25,39 +27,14 @@ examples:
 """
 
 
-def _positive_int(value: str) -> int:
-    try:
-        n = int(value)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a whole number, not {value!r}") from None
-    if n < 1:
-        raise argparse.ArgumentTypeError(f"expected 1 or more, not {value}")
-    return n
-
-
-def _non_negative_int(value: str) -> int:
-    n = _positive_int(value) if value != "0" else 0
-    return n
-
-
-def _unit(value: str) -> float:
-    try:
-        x = float(value)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"threshold must be a number between 0 and 1, not {value!r}") from None
-    if not 0.0 <= x <= 1.0:
-        raise argparse.ArgumentTypeError(f"threshold must be between 0 and 1, not {value}")
-    return x
-
-
 def _common(p: argparse.ArgumentParser) -> None:
     p.add_argument("--fast", action="store_true",
                    help="detection score only (no findings, no restoration; ~100x faster)")
-    p.add_argument("--threshold", type=_unit, metavar="T",
+    p.add_argument("--threshold", type=unit_float("threshold"), metavar="T",
                    help="decision threshold for unspin_is_spun / --drop (default: the calibrated one)")
-    p.add_argument("--workers", type=_positive_int, default=1, metavar="N", help="worker processes (default 1)")
+    p.add_argument("--workers", type=positive_int, default=1, metavar="N", help="worker processes (default 1)")
     p.add_argument("--no-profile", action="store_true", help="ignore the built-in spinner profiles")
-    p.add_argument("--top-findings", type=_non_negative_int, default=0, metavar="N",
+    p.add_argument("--top-findings", type=non_negative_int, default=0, metavar="N",
                    help="add the N most confident findings with suggestions (full mode)")
     p.add_argument("--progress", dest="progress", action="store_true", default=None,
                    help="show a progress bar (default: only on a terminal)")
@@ -77,7 +54,7 @@ def add_parser(subparsers) -> None:
     p.add_argument("--no-text", action="store_true", help="leave the text field out of the output")
     p.add_argument("--format", default="auto", choices=("auto", "jsonl", "jsonl.gz", "jsonl.zst", "parquet"),
                    help="output format (default: like the input; WARC -> jsonl.gz)")
-    p.add_argument("--chunk-size", type=_positive_int, default=1000, metavar="N",
+    p.add_argument("--chunk-size", type=positive_int, default=1000, metavar="N",
                    help="records per resumable chunk (default 1000)")
     _common(p)
 
@@ -155,7 +132,6 @@ CSV_COLUMNS = ("file", "score", "verdict", "findings", "spinner", "top_findings"
 
 
 def _screen(args) -> int:
-    from .batch import score_texts
     from .readers import Shard
     from .run import Progress, Stats, _Pool, progress_default, summary_line
 

@@ -181,12 +181,12 @@ class Shard:
             raise MissingExtra("reading WARC/WET needs fastwarc: pip install 'unspin[corpus]'") from None
         from ..inputs import InputError, read_text
 
-        raw = _Counting(open(self.path, "rb"))
-        self._frac = lambda: raw.pos / max(self.size, 1)
+        raw = open(self.path, "rb")  # fastwarc needs a seekable stream; it detects gzip itself
+        self._frac = lambda: raw.tell() / max(self.size, 1)
         wanted = WarcRecordType.response | WarcRecordType.conversion | WarcRecordType.resource
         tf, idf = self.text_field, self.id_field
         try:
-            for r in ArchiveIterator(io.BufferedReader(raw, 1 << 20), record_types=wanted, parse_http=True):
+            for r in ArchiveIterator(raw, record_types=wanted, parse_http=True):
                 h = r.headers
                 rec: dict[str, Any] = {idf: h.get("WARC-Record-ID"), "url": h.get("WARC-Target-URI"),
                                        "warc_type": h.get("WARC-Type"), "warc_date": h.get("WARC-Date")}

@@ -129,7 +129,10 @@ def _encode_part(records: list[dict], name: str) -> bytes:
         import pyarrow.parquet as pq
 
         buf = io.BytesIO()
-        table = pa.Table.from_pylist(records) if records else pa.table({})
+        keys: dict[str, None] = {}
+        for r in records:  # from_pylist takes the columns of the first row only
+            keys.update(dict.fromkeys(r))
+        table = pa.Table.from_pylist([{k: r.get(k) for k in keys} for r in records]) if records else pa.table({})
         pq.write_table(table, buf)
         return buf.getvalue()
     body = "".join(json.dumps(r, ensure_ascii=False, default=str) + "\n" for r in records).encode("utf-8")

@@ -112,7 +112,7 @@ def _port(value: str) -> int:
 
 
 def add_parser(subparsers: Any) -> None:
-    from unspin.cli import EPILOG, _unit_float
+    from unspin.cli import EPILOG, unit_float
 
     file_help = "plain text, Markdown, HTML or PDF file; '-' reads stdin"
     p = subparsers.add_parser(
@@ -125,7 +125,7 @@ def add_parser(subparsers: Any) -> None:
     p.add_argument("-o", "--output", metavar="OUT", help="write to OUT instead of stdout")
     p.add_argument("--format", choices=("html", "md"), default=None,
                    help="html (default) or md; default follows OUT's extension")
-    p.add_argument("--threshold", type=_unit_float("threshold"), metavar="T",
+    p.add_argument("--threshold", type=unit_float("threshold"), metavar="T",
                    help="decision threshold on the score, 0-1 (default: the calibrated one)")
     p.add_argument("--no-profile", action="store_true", help="ignore known spinner profiles")
     p.add_argument("--index", metavar="PATH", help="trace index: also show the likely source and its alignment")

@@ -1,0 +1,278 @@
+"""``unspin bench corpus``: corpus-filtering throughput (not in the default ``unspin bench`` set).
+
+Generates a corpus of N (default 20,000) documents of 2-5 KB in a temporary folder:
+sentences of ``clean_news.jsonl`` (``../shared/data``; the bundled example articles if
+absent), every 5th document built from synthetic spins of those texts (``unspin.spin``,
+dictionary style, rate 0.3). Measures, in one run on this machine:
+
+* ``--fast`` and full mode docs/s and MB/s on one core (full mode on a subset: it is ~100x slower);
+* datatrove's ``GopherQualityFilter`` on the same documents (the reference);
+* ``unspin filter --fast`` end to end (read, score, write) with 1 and 2 workers, and full mode
+  with 1 and 2 workers on a subset;
+* Ray Data local mode (``unspin.integrations.ray.score_dataset``) vs the plain batch function.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import random
+import re
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+DOC_START, DOC_END = "<!-- bench-corpus:start -->", "<!-- bench-corpus:end -->"
+_SPLIT = re.compile(r"(?<=[.!?])\s+|\n+")
+
+
+def _log(msg: str) -> None:
+    print(f"[bench corpus] {msg}", file=sys.stderr, flush=True)
+
+
+def _texts(data_dir: Path | None) -> tuple[list[str], str]:
+    if data_dir and (data_dir / "clean_news.jsonl").exists():
+        with open(data_dir / "clean_news.jsonl", encoding="utf-8") as fh:
+            return [json.loads(l)["text"] for l in fh if l.strip()], str(data_dir / "clean_news.jsonl")
+    from importlib.resources import files
+
+    return [files("unspin").joinpath("examples", "clean_article.txt").read_text(encoding="utf-8")], "bundled example"
+
+
+def make_corpus(path: Path, n: int, data_dir: Path | None, seed: int = 0) -> dict:
+    from ..spin import spin
+
+    texts, source = _texts(data_dir)
+    rng = random.Random(seed)
+    clean = [s for t in texts for s in _SPLIT.split(t) if len(s) > 20]
+    spun_s = []
+    for i, t in enumerate(texts):
+        try:
+            spun_s += [s for s in _SPLIT.split(spin(t, rate=0.3, style="dictionary", seed=i).text) if len(s) > 20]
+        except ValueError:
+            continue
+    total = 0
+    with open(path, "w", encoding="utf-8") as fh:
+        for i in range(n):
+            pool = spun_s if i % 5 == 0 else clean
+            target = rng.randint(2000, 5000)
+            parts, size = [], 0
+            while size < target:
+                s = pool[rng.randrange(len(pool))]
+                parts.append(s)
+                size += len(s) + 1
+            text = " ".join(parts)
+            total += len(text.encode())
+            fh.write(json.dumps({"id": f"doc-{i}", "text": text, "spun": i % 5 == 0}) + "\n")
+    return {"docs": n, "bytes": total, "source": source}
+
+
+def _load(path: Path, limit: int | None = None) -> list[dict]:
+    out = []
+    with open(path, encoding="utf-8") as fh:
+        for line in fh:
+            out.append(json.loads(line))
+            if limit and len(out) >= limit:
+                break
+    return out
+
+
+def _rate(docs: list[dict], seconds: float) -> dict:
+    b = sum(len(d["text"].encode()) for d in docs)
+    return {"docs": len(docs), "MB": b / 1e6, "seconds": seconds, "docs_s": len(docs) / seconds,
+            "MB_s": b / 1e6 / seconds}
+
+
+def bench_inprocess(docs: list[dict], fast: bool) -> dict:
+    from ..corpus.batch import Options, score_texts
+
+    opts = Options(fast=fast)
+    score_texts([docs[0]["text"]], opts)  # tables loaded once per process (timed separately)
+    t0 = time.perf_counter()
+    for k in range(0, len(docs), 256):
+        score_texts([d["text"] for d in docs[k:k + 256]], opts)
+    return _rate(docs, time.perf_counter() - t0)
+
+
+def bench_gopher(docs: list[dict]) -> dict | str:
+    try:
+        from datatrove.data import Document
+        from datatrove.pipeline.filters import GopherQualityFilter
+
+        f = GopherQualityFilter()
+        f.filter(Document(text=docs[0]["text"], id="warm"))
+    except Exception as exc:  # missing datatrove or spaCy
+        return f"skipped: {type(exc).__name__}: {exc}"
+    dd = [Document(text=d["text"], id=d["id"]) for d in docs]
+    t0 = time.perf_counter()
+    for d in dd:
+        f.filter(d)
+    return _rate(docs, time.perf_counter() - t0)
+
+
+def bench_cli(corpus: Path, out: Path, workers: int, fast: bool, limit_docs: int | None = None) -> dict:
+    src = corpus
+    if limit_docs:
+        src = out.parent / f"subset-{limit_docs}.jsonl"
+        if not src.exists():
+            with open(corpus, encoding="utf-8") as fh, open(src, "w", encoding="utf-8") as o:
+                for i, line in enumerate(fh):
+                    if i >= limit_docs:
+                        break
+                    o.write(line)
+    cmd = [sys.executable, "-m", "unspin", "filter", str(src), "-o", str(out), "--workers", str(workers),
+           "--no-progress", "--chunk-size", "200" if fast else "10"] + (["--fast"] if fast else [])
+    t0 = time.perf_counter()
+    res = subprocess.run(cmd, capture_output=True, text=True)
+    dt = time.perf_counter() - t0
+    if res.returncode != 0:
+        raise RuntimeError(res.stderr[-2000:])
+    summ = json.loads((out / "_unspin_summary.json").read_text())
+    return {"docs": summ["read"], "MB": summ["bytes"] / 1e6, "seconds": dt, "docs_s": summ["read"] / dt,
+            "MB_s": summ["bytes"] / 1e6 / dt}
+
+
+def bench_ray(docs: list[dict]) -> dict | str:
+    code = r"""
+import json, sys, time
+import ray
+from unspin.corpus.batch import Options, score_texts
+from unspin.integrations.ray import score_dataset
+docs = [json.loads(l) for l in open(sys.argv[1])][: int(sys.argv[2])]
+for rep in range(2):  # second pass timed: word tables warm, as in the Ray workers' second run
+    t0 = time.perf_counter()
+    for k in range(0, len(docs), 256):
+        score_texts([d["text"] for d in docs[k:k + 256]], Options(fast=True))
+    plain = time.perf_counter() - t0
+ray.init(num_cpus=1, include_dashboard=False, log_to_driver=False, configure_logging=False)
+t0 = time.perf_counter()
+n = score_dataset(ray.data.from_items(docs), fast=True, batch_size=256).count()
+first = time.perf_counter() - t0
+t0 = time.perf_counter()
+n = score_dataset(ray.data.from_items(docs), fast=True, batch_size=256).count()
+second = time.perf_counter() - t0
+ray.shutdown()
+print("RESULT " + json.dumps({"plain": plain, "ray_first": first, "ray_second": second, "n": n}))
+"""
+    return code
+
+
+def run(n: int, data_dir: Path | None, full_docs: int, gopher_docs: int, ray_docs: int) -> tuple[str, dict]:
+    raw: dict = {}
+    with tempfile.TemporaryDirectory(prefix="unspin-bench-corpus-") as tmp:
+        tmp = Path(tmp)
+        corpus = tmp / "corpus.jsonl"
+        _log(f"generating {n} documents ...")
+        raw["corpus"] = make_corpus(corpus, n, data_dir)
+        docs = _load(corpus)
+        _log("fast mode, in process ...")
+        t0 = time.perf_counter()
+        from ..corpus.score import default_scorer
+
+        default_scorer()
+        raw["fast_tables_s"] = time.perf_counter() - t0
+        raw["fast"] = bench_inprocess(docs, fast=True)
+        _log(f"full mode on {full_docs} documents ...")
+        raw["full"] = bench_inprocess(docs[:full_docs], fast=False)
+        _log(f"GopherQualityFilter on {gopher_docs} documents ...")
+        raw["gopher"] = bench_gopher(docs[:gopher_docs])
+        for w in (1, 2):
+            _log(f"unspin filter --fast --workers {w} ...")
+            raw[f"cli_fast_w{w}"] = bench_cli(corpus, tmp / f"out-fast-{w}", w, True)
+        for w in (1, 2):
+            _log(f"unspin filter (full) --workers {w} on {full_docs} documents ...")
+            raw[f"cli_full_w{w}"] = bench_cli(corpus, tmp / f"out-full-{w}", w, False, limit_docs=full_docs)
+        _log(f"Ray local mode on {ray_docs} documents ...")
+        try:
+            res = subprocess.run([sys.executable, "-c", bench_ray(docs), str(corpus), str(ray_docs)],
+                                 capture_output=True, text=True, timeout=600,
+                                 env={**os.environ, "RAY_USAGE_STATS_ENABLED": "0"})
+            line = [l for l in res.stdout.splitlines() if l.startswith("RESULT ")]
+            raw["ray"] = json.loads(line[0][7:]) if line else f"failed: {res.stderr[-500:]}"
+        except Exception as exc:
+            raw["ray"] = f"failed: {exc}"
+    return render(raw), raw
+
+
+def render(raw: dict) -> str:
+    g = raw["gopher"]
+    gm = g["MB_s"] if isinstance(g, dict) else None
+
+    def row(name, r, note=""):
+        vs = f"{r['MB_s'] / gm:.1f}×" if gm else "–"
+        return f"| {name} | {r['docs']:,} | {r['MB']:.1f} | {r['seconds']:.1f} | {r['docs_s']:,.1f} | {r['MB_s']:.3f} | {vs} | {note} |"
+
+    c = raw["corpus"]
+    lines = [
+        "## Corpus filtering (`unspin bench corpus`)", "",
+        f"Machine: {platform.processor() or platform.machine()}, {os.cpu_count()} CPUs, Python {platform.python_version()}; "
+        f"{time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}.  ",
+        f"Corpus: {c['docs']:,} generated documents, {c['bytes'] / 1e6:.1f} MB (2–5 KB each, every 5th built from "
+        f"synthetic dictionary-style spins at rate 0.3), sentences from {Path(c['source']).name}.", "",
+        "| what | docs | MB | s | docs/s | MB/s | vs Gopher | note |", "|---|---|---|---|---|---|---|---|",
+    ]
+    if isinstance(g, dict):
+        lines.append(row("datatrove GopherQualityFilter (reference)", g, "1 core, spaCy tokenizer"))
+    else:
+        lines.append(f"| datatrove GopherQualityFilter (reference) | | | | | | | {g} |")
+    lines.append(row("`--fast`, batch function", raw["fast"], f"1 core; tables built once: {raw['fast_tables_s']:.1f} s"))
+    lines.append(row("full (`unspin.check`), batch function", raw["full"], "1 core, subset"))
+    for w in (1, 2):
+        lines.append(row(f"`unspin filter --fast --workers {w}`", raw[f"cli_fast_w{w}"], "end to end: start-up, read, write"))
+    for w in (1, 2):
+        lines.append(row(f"`unspin filter --workers {w}` (full)", raw[f"cli_full_w{w}"], "end to end, subset"))
+    sf = raw["cli_fast_w2"]["docs_s"] / raw["cli_fast_w1"]["docs_s"]
+    sfu = raw["cli_full_w2"]["docs_s"] / raw["cli_full_w1"]["docs_s"]
+    lines += ["", f"- scaling 1 → 2 workers: `--fast` {sf:.2f}×, full {sfu:.2f}× (target ≥ 1.7×)."]
+    if gm:
+        lines.append(f"- `--fast` vs GopherQualityFilter: {raw['fast']['MB_s'] / gm:.1f}× (target ≥ 10×); "
+                     f"full mode: {raw['full']['MB_s'] / gm:.2f}× (target ≥ 1×).")
+    r = raw.get("ray")
+    if isinstance(r, dict):
+        lines.append(f"- Ray Data local mode (`score_dataset`, `--fast`, {r['n']:,} docs, 1 CPU): "
+                     f"{r['ray_first']:.1f} s first run / {r['ray_second']:.1f} s second vs {r['plain']:.1f} s for the "
+                     f"plain batch function (overhead {r['ray_second'] - r['plain']:+.1f} s).")
+    else:
+        lines.append(f"- Ray Data local mode: {r}")
+    return "\n".join(lines)
+
+
+def write_docs(md: str, path: Path) -> None:
+    block = f"{DOC_START}\n{md}\n{DOC_END}"
+    cur = path.read_text(encoding="utf-8") if path.exists() else "# Benchmarks\n"
+    i, j = cur.find(DOC_START), cur.find(DOC_END)
+    new = cur[:i] + block + cur[j + len(DOC_END):] if i >= 0 and j > i else cur.rstrip() + "\n\n" + block + "\n"
+    path.write_text(new, encoding="utf-8")
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(prog="unspin bench corpus", description=__doc__.split("\n\n")[0])
+    ap.add_argument("--docs", type=int, default=20000, help="documents to generate (default 20,000)")
+    ap.add_argument("--full-docs", type=int, default=300, help="subset for full mode (default 300)")
+    ap.add_argument("--gopher-docs", type=int, default=5000, help="subset for GopherQualityFilter (default 5,000)")
+    ap.add_argument("--ray-docs", type=int, default=5000, help="documents for the Ray comparison (default 5,000)")
+    ap.add_argument("--data", default=None, help="data folder with clean_news.jsonl (default ../shared/data)")
+    ap.add_argument("--json", default=None, metavar="PATH", help="also dump raw numbers as JSON")
+    ap.add_argument("--write-docs", action="store_true",
+                    help="replace the <!-- bench-corpus:start/end --> section of docs/benchmarks.md")
+    args = ap.parse_args(argv)
+    from . import data as D
+
+    data_dir = D.resolve_data_dir(args.data)
+    md, raw = run(args.docs, Path(data_dir) if data_dir else None, args.full_docs, args.gopher_docs, args.ray_docs)
+    print(md)
+    if args.json:
+        Path(args.json).write_text(json.dumps(raw, indent=1), encoding="utf-8")
+    if args.write_docs:
+        from .run import docs_path
+
+        write_docs(md, docs_path())
+        _log(f"wrote {docs_path()}")
+    return 0
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())
