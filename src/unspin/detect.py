@@ -532,12 +532,15 @@ def _apply(text: str, findings: list[Finding]) -> str:
 def _features(findings: list[Finding], n_words: int, profiles: list[Profile]) -> dict[str, float]:
     # Densities shrink towards zero for short texts: one odd phrase in a headline is no verdict.
     per100 = 100.0 / (n_words + SHORT_TEXT_PSEUDOWORDS)
-    conf = [f.confidence for f in findings]
+    # A function word swapped per a profile ("may" for "could") is restored, but it is
+    # too common in ordinary prose to count as evidence that the document was spun.
+    evidence = [f for f in findings if not (f.kind == "profile" and f.text.lower() in STOPWORDS)]
+    conf = [f.confidence for f in evidence]
     return {
-        "findings_per_100w": len(findings) * per100,
+        "findings_per_100w": len(evidence) * per100,
         "confidence_mass_per_100w": sum(conf) * per100,
         "confident_per_100w": sum(1 for c in conf if c >= 0.8) * per100,
-        "profile_per_100w": sum(f.confidence for f in findings if f.kind == "profile") * per100,
+        "profile_per_100w": sum(f.confidence for f in evidence if f.kind == "profile") * per100,
         "log_words": math.log1p(n_words),
     }
 
