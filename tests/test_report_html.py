@@ -7,7 +7,6 @@ import re
 import time
 from importlib.resources import files
 
-import pytest
 
 import unspin
 from unspin.cli import main

@@ -17,7 +17,7 @@ from hypothesis import HealthCheck, settings  # noqa: E402
 
 import unspin  # noqa: E402
 from unspin import server  # noqa: E402
-from unspin.report import Finding, Report  # noqa: E402
+from unspin.report import Report  # noqa: E402
 from unspin.server import create_app  # noqa: E402
 
 SPUN = ("A regional financial institution based mostly in Ohio moved thousands and thousands of dollars in "

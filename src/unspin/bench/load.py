@@ -276,11 +276,10 @@ def main(argv: list[str] | None = None) -> int:
     args.argv = argv
     if args.clients < 1 or args.requests < 1 or args.words < 1 or args.workers < 1:
         ap.error("--clients, --requests, --words and --workers must be positive")
-    from .. import report as _  # noqa: F401  (fail early if the package is broken)
     from ..report.cli import serve_extra_missing
 
     if serve_extra_missing():
-        print(f"unspin bench load needs the 'serve' extra: pip install 'unspin[serve]'", file=sys.stderr)
+        print("unspin bench load needs the 'serve' extra: pip install 'unspin[serve]'", file=sys.stderr)
         return 2
     wanted = [s.strip() for s in args.scenarios.split(",") if s.strip()]
     same = [article(args.words)]

@@ -381,8 +381,6 @@ def main(argv: list[str] | None = None) -> int:
     except FileNotFoundError as exc:
         print(f"### trace\n\n_{exc}_\n")
         return 0
-    import platform
-
     from .run import machine_info
 
     mi = machine_info(["trace"] + list(argv or []))

@@ -393,7 +393,6 @@ def run(inputs: list[str], settings: Settings, log=None) -> Stats:
             n_chunks = 0
 
             def drain(block: bool) -> None:
-                nonlocal shard_stats
                 while pending and (block or len(pending) >= 2 * settings.workers or pending[0][2].ready()):
                     ci, items, fut = pending.popleft()
                     fields = fut.get()
