@@ -158,7 +158,7 @@ def test_write_docs_replaces_marked_section(tmp_path):
     p = tmp_path / "docs" / "benchmarks.md"
     R.write_docs("first", p)
     assert "first" in p.read_text()
-    p.write_text("# Bench\n\nintro\n\n" + R.DOC_START + "\nold\n" + R.DOC_END + "\n\ntail\n")
+    p.write_text("# Bench\n\nintro\n\n<!-- bench:start -->\nold\n<!-- bench:end -->\n\ntail\n")
     R.write_docs("new table", p)
     t = p.read_text()
     assert "new table" in t and "old" not in t and t.startswith("# Bench") and t.rstrip().endswith("tail")

@@ -300,7 +300,7 @@ def test_load_bench_helpers(tmp_path):
     load.write_docs("second", docs)
     text = docs.read_text(encoding="utf-8")
     assert "engine figures" in text and "second" in text and "first" not in text
-    assert text.count(load.DOC_START) == 1
+    assert text.count("<!-- bench-serve:start -->") == 1
     assert load._pct([1.0, 2.0, 3.0, 4.0], 50) in (2.0, 3.0) and load._pct([5.0], 99) == 5.0
 
 

@@ -233,17 +233,7 @@ class Engine:
         return out
 
     def _lift(self, prof: Profile, key: str) -> float:
-        """log of how much more often ``key`` occurs in the profile's spun text than in normal
-        English (LM probability), minus log 4, capped to [-4, 2].
-
-        "may" is common everywhere, so seeing it says little even if the spinner often
-        wrote it; "yr" or "privateness" are common only in spun text.
-        """
-        if not prof.words:
-            return 0.0
-        expected = prof.words * 10 ** self.lm.sequence_logprob(key.split())
-        lift = math.log((prof.seen.get(key, 0) + 0.5) / (expected + 0.5))
-        return min(max(lift - math.log(4.0), -4.0), 2.0)
+        return profile_lift(prof, key, self.lm)
 
     def _word_candidates(self, word: str) -> list:
         """Reverse-thesaurus candidates, best first by channel prior x how common the word is.
@@ -495,6 +485,20 @@ class Engine:
         cal = self.calibration
         z = cal["intercept"] + sum(w * features.get(k, 0.0) for k, w in cal["weights"].items())
         return round(_sigmoid(z), 4)
+
+
+def profile_lift(prof: Profile, key: str, lm: LanguageModel) -> float:
+    """log of how much more often ``key`` occurs in the profile's spun text than in normal
+    English (LM probability), minus log 4, capped to [-4, 2].
+
+    "may" is common everywhere, so seeing it says little even if the spinner often
+    wrote it; "yr" or "privateness" are common only in spun text.
+    """
+    if not prof.words:
+        return 0.0
+    expected = prof.words * 10 ** lm.sequence_logprob(key.split())
+    lift = math.log((prof.seen.get(key, 0) + 0.5) / (expected + 0.5))
+    return min(max(lift - math.log(4.0), -4.0), 2.0)
 
 
 def _select(proposals: list[_Proposal], doc: _Doc) -> list[_Proposal]:

@@ -25,7 +25,6 @@ import tempfile
 import time
 from pathlib import Path
 
-DOC_START, DOC_END = "<!-- bench-corpus:start -->", "<!-- bench-corpus:end -->"
 _SPLIT = re.compile(r"(?<=[.!?])\s+|\n+")
 
 
@@ -241,11 +240,9 @@ def render(raw: dict) -> str:
 
 
 def write_docs(md: str, path: Path) -> None:
-    block = f"{DOC_START}\n{md}\n{DOC_END}"
-    cur = path.read_text(encoding="utf-8") if path.exists() else "# Benchmarks\n"
-    i, j = cur.find(DOC_START), cur.find(DOC_END)
-    new = cur[:i] + block + cur[j + len(DOC_END):] if i >= 0 and j > i else cur.rstrip() + "\n\n" + block + "\n"
-    path.write_text(new, encoding="utf-8")
+    from .run import write_docs as write_section
+
+    write_section(md, path, "bench-corpus")
 
 
 def main(argv: list[str] | None = None) -> int:

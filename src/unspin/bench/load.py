@@ -34,7 +34,6 @@ from importlib.resources import files
 from pathlib import Path
 from typing import Any
 
-DOC_START, DOC_END = "<!-- bench-serve:start -->", "<!-- bench-serve:end -->"
 
 
 def _example(name: str) -> str:
@@ -240,13 +239,10 @@ def markdown(results: list[tuple[str, str, dict[str, Any]]], render: dict[str, A
     return "\n".join(out)
 
 
-def write_docs(text: str, path: Path) -> None:
-    block = f"{DOC_START}\n{text.rstrip()}\n{DOC_END}"
-    cur = path.read_text(encoding="utf-8") if path.exists() else "# Benchmarks\n"
-    i, j = cur.find(DOC_START), cur.find(DOC_END)
-    new = cur[:i] + block + cur[j + len(DOC_END):] if (i >= 0 and j > i) else cur.rstrip() + "\n\n" + block + "\n"
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(new, encoding="utf-8")
+def write_docs(md: str, path: Path) -> None:
+    from .run import write_docs as write_section
+
+    write_section(md, path, "bench-serve")
 
 
 def _commit() -> str | None:

@@ -56,7 +56,6 @@ CARRIERS = (
     "This section describes {} in more detail.",
 )
 SPEED_WORDS = 2000
-DOC_START, DOC_END = "<!-- bench:start -->", "<!-- bench:end -->"
 
 
 # --------------------------------------------------------------------------- plumbing
@@ -763,14 +762,16 @@ def docs_path() -> Path:
     return (root if root is not None else Path.cwd()) / "docs" / "benchmarks.md"
 
 
-def write_docs(text: str, path: Path) -> None:
-    """Replace the marked section of ``path`` (create the file / markers if missing)."""
-    block = f"{DOC_START}\n{text.rstrip()}\n{DOC_END}"
+def write_docs(text: str, path: Path, section: str = "bench") -> None:
+    """Replace the ``<!-- SECTION:start -->`` … ``<!-- SECTION:end -->`` part of ``path``
+    (creating the file or the markers if missing); each benchmark owns one section."""
+    start, end = f"<!-- {section}:start -->", f"<!-- {section}:end -->"
+    block = f"{start}\n{text.rstrip()}\n{end}"
     if path.exists():
         cur = path.read_text(encoding="utf-8")
-        i, j = cur.find(DOC_START), cur.find(DOC_END)
+        i, j = cur.find(start), cur.find(end)
         if i >= 0 and j > i:
-            new = cur[:i] + block + cur[j + len(DOC_END):]
+            new = cur[:i] + block + cur[j + len(end):]
         else:
             new = cur.rstrip() + "\n\n" + block + "\n"
     else:

@@ -33,7 +33,6 @@ from pathlib import Path
 from . import data as D
 from . import metrics as M
 
-DOC_START, DOC_END = "<!-- bench-trace:start -->", "<!-- bench-trace:end -->"
 _SPLIT = re.compile(r"(?<=[.!?])\s+|\n+")
 SYN_RATES = (0.1, 0.3, 0.5)
 SYN_STYLES = ("dictionary", "wordnet")
@@ -357,11 +356,9 @@ def markdown(tables, notes, info: str, seconds: float) -> str:
 
 
 def write_docs(md: str, path: Path) -> None:
-    block = f"{DOC_START}\n{md.rstrip()}\n{DOC_END}"
-    cur = path.read_text(encoding="utf-8") if path.exists() else "# Benchmarks\n"
-    i, j = cur.find(DOC_START), cur.find(DOC_END)
-    new = cur[:i] + block + cur[j + len(DOC_END):] if i >= 0 and j > i else cur.rstrip() + "\n\n" + block + "\n"
-    path.write_text(new, encoding="utf-8")
+    from .run import write_docs as write_section
+
+    write_section(md, path, "bench-trace")
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -98,12 +98,9 @@ class FastScorer:
                     self._multi.setdefault(parts[0], []).append((parts, p))
 
     def _lift(self, prof, key: str) -> float:
-        # Same definition as unspin.detect.Engine._lift (kept in step by tests of the scores).
-        if not prof.words:
-            return 0.0
-        expected = prof.words * 10 ** self.lm.sequence_logprob(key.split())
-        lift = math.log((prof.seen.get(key, 0) + 0.5) / (expected + 0.5))
-        return min(max(lift - math.log(4.0), -4.0), 2.0)
+        from ..detect import profile_lift
+
+        return profile_lift(prof, key, self.lm)
 
     def word_gain(self, w: str) -> float:
         """log10 of how much more frequent ``w``'s best reverse-thesaurus candidate is (0 if none)."""
