@@ -97,3 +97,75 @@ def test_check_with_index_reports_source(tmp_path):
     rep2 = unspin.check(spun, index=str(tmp_path / "refs.db"), profile=None)
     assert rep2.source["doc_id"] == "harbour"
     assert unspin.check("The cat sat on the mat.", profile=None).source is None
+
+
+# A page whose author bio is printed twice (under the headline and again in the body), and a copy
+# that reproduces a stretch from the middle of the body with its own menu and footer around it.
+_BIO = ("Mara Quist is a senior fellow at the Institute for Coastal Studies, where she studies how "
+        "shipping routes change fishing communities and local economies. Before that she worked for "
+        "ten years as a port engineer in Rotterdam and Gdansk.")
+_PAGE = (
+    "Harbour Futures: Who Pays for the Sea Wall?\n\nBy Mara Quist\n\n" + _BIO + "\n\n"
+    "The storm season left three harbours on the east coast with damaged piers and flooded warehouses. "
+    "Insurers have already paid out more than in any year since records began.\n\n"
+    "This is the second part of a series on coastal defence in which the Institute looks at who will "
+    "pay for repairs, how councils plan for rising water and what the national budget can bear.\n\n"
+    + _BIO + "\n\n"
+    "Councils say they cannot raise the money alone, and several have asked the government to share "
+    "the cost of new walls and pumps. Ministers have promised an answer before the summer.\n\n"
+    "Related articles\nSign up for our weekly newsletter\nCookie settings"
+)
+_EXCERPT = (
+    "This is the second part of a series on coastal defence in which the Institute looks at who will "
+    "pay for repairs, how councils plan for rising water and what the national budget can bear. "
+    + _BIO + " Councils say they cannot raise the money alone, and several have asked the government "
+    "to share the cost of new walls and pumps."
+)
+_SWAPS = [("second", "2nd"), ("series", "collection"), ("repairs", "fixings"), ("rising", "increasing"),
+          ("senior", "elderly"), ("communities", "neighborhoods"), ("economies", "financial systems"),
+          ("money", "cash"), ("cost", "expense")]
+
+
+def _spin_by_hand(text):
+    import re as _re
+    for a, b in _SWAPS:
+        text = _re.sub(rf"\b{a}\b", b, text, count=1)
+    return text
+
+
+def test_excerpt_from_mid_page_with_repeated_block_and_furniture():
+    spun_excerpt = _spin_by_hand(_EXCERPT)
+    head, tail = "Home | World | Business\nShare this story\n", "\nAll rights reserved. Follow us on social media."
+    spun = head + spun_excerpt + tail
+    al = align(spun, _PAGE)
+    _check_spans(al)
+    # every swap is undone, the furniture is kept as it is and nothing from the page around is pulled in
+    assert al.restored == head + _EXCERPT + tail
+    a, b = al.core_source
+    assert _PAGE[a:b].startswith("This is the second part") and _PAGE[a:b].endswith("new walls and pumps")
+    a, b = al.core_spun
+    assert spun[a:b] == spun_excerpt.removesuffix(".")
+    assert sorted((e.spun, e.source) for e in al.substitutions) == sorted((b, a) for a, b in _SWAPS)
+
+
+def test_block_move_out_of_mid_page_excerpt():
+    # the copy puts the body's bio first; the source also has the same bio under the headline
+    spun = _spin_by_hand(_BIO + " " + _EXCERPT.replace(_BIO + " ", ""))
+    al = align(spun, _PAGE)
+    _check_spans(al)
+    assert "Councils say they cannot raise the money alone" in al.restored
+    assert "second part of a series" in al.restored and "fixings" not in al.restored
+    assert "senior fellow" in al.restored and "elderly" not in al.restored
+
+
+def test_anchor_chain_prefers_one_copy_of_a_repeated_source():
+    # the source holds the same article three times: the alignment must not hop between copies
+    # (seed 0 leaves the last word alone: a swapped last word before more source text stays ambiguous)
+    page = " ".join([SOURCE] * 3)
+    spun = unspin.spin(SOURCE, rate=0.4, style="dictionary", seed=0).text
+    assert spun.endswith("closure.") and spun != SOURCE
+    al = align(spun, page)
+    _check_spans(al)
+    assert al.restored == SOURCE
+    a, b = al.core_source
+    assert b - a <= len(SOURCE)

@@ -110,8 +110,15 @@ def _rss_mb() -> float:
 
 
 def run(data_dir: Path | None, n_distractors: int = 100_000, minhash: bool = True, workdir: str | None = None,
-        seed: int = 0):
-    """Returns ``(tables, notes, raw)``; tables are ``(title, columns, rows)``."""
+        seed: int = 0, align_only: bool = False):
+    """Returns ``(tables, notes, raw)``; tables are ``(title, columns, rows)``.
+
+    ``align_only``: index only the dev originals and the clean_news texts (no distractors), skip
+    the retrieval, speed and MinHash parts and report restoration and profile learning (seconds,
+    not minutes). With the source found in both runs, the restoration figures are those of the
+    full run; profile learning traces its training copies in the small index instead."""
+    if align_only:
+        n_distractors, minhash = 0, False
     from unspin.profiles import learn_profile
     from unspin.trace import Index, align
     from unspin.trace.learn import trace_pairs
@@ -143,20 +150,22 @@ def run(data_dir: Path | None, n_distractors: int = 100_000, minhash: bool = Tru
             for rate in SYN_RATES:
                 syn_queries.append((f"clean:{i}", style, rate, spin(clean_texts[i], rate=rate, style=style,
                                                                       seed=7 + i).text))
-    gen = distractors(clean_texts, n_distractors, seed)
-    first = max(1, n_distractors // 10)
+    gen = distractors(clean_texts, n_distractors, seed) if n_distractors else iter(())
+    first = max(1, n_distractors // 10) if n_distractors else 0
     t0 = time.perf_counter()
     import itertools
 
     ix.add_many(itertools.islice(gen, first))
     t_first = time.perf_counter() - t0
     probe = [q[3] for q in syn_queries[::6]] + [p.spun_text for p in pairs if p.spun_text][:10]
+    if align_only:
+        probe = []
     lat_small = []
     for q in probe:
         t = time.perf_counter(); ix.search(q, k=5); lat_small.append((time.perf_counter() - t) * 1000)
     t1 = time.perf_counter()
     ix.add_many(gen)
-    build_s = t_first + (time.perf_counter() - t1)
+    build_s = max(1e-9, t_first + (time.perf_counter() - t1))
     n_docs = len(ix)
     stats = ix.stats()
     _log(f"indexed {n_docs:,} documents in {build_s:.1f} s")
@@ -175,7 +184,7 @@ def run(data_dir: Path | None, n_distractors: int = 100_000, minhash: bool = Tru
         if hits:
             top_hits[p.id] = hits[0].doc_id
     syn_ranks: dict[str, list] = {}
-    for src, style, rate, q in syn_queries:
+    for src, style, rate, q in ([] if align_only else syn_queries):
         t = time.perf_counter(); hits = ix.search(q, k=5); lat.append((time.perf_counter() - t) * 1000)
         syn_ranks.setdefault(f"{style} {rate:.0%}", []).append(_rank(hits, lambda d, s=src: d == s))
     for q in probe[:20]:
@@ -242,8 +251,9 @@ def run(data_dir: Path | None, n_distractors: int = 100_000, minhash: bool = Tru
             raw["minhash"] = {"rows": mh_rows, "build_s": mh_build, "p50_ms": _pct(mlat, .5),
                               "p95_ms": _pct(mlat, .95)}
             del sigs, lsh
-    tables.append(("Source retrieval (recall of the true source)", ["method", "queries", "n", "recall@1",
-                                                                    "recall@5", "MRR"], rows + mh_rows))
+    if not align_only:
+        tables.append(("Source retrieval (recall of the true source)", ["method", "queries", "n", "recall@1",
+                                                                        "recall@5", "MRR"], rows + mh_rows))
 
     jac = []
     for p in pairs:
@@ -276,11 +286,14 @@ def run(data_dir: Path | None, n_distractors: int = 100_000, minhash: bool = Tru
     notes.append(f"1M-document projection: the first stage reads posting lists of the query's rarest features, "
                  f"which grow linearly with the collection; extrapolating p95 linearly from {k10:,} to {n_docs:,} "
                  f"documents gives about {p95_big + grow:.0f} ms at 1M (rerank cost does not grow)")
-    tables.append(("Index build, size and query speed", ["figure", "value"], speed))
-    raw["speed"] = speed
+    if not align_only:
+        tables.append(("Index build, size and query speed", ["figure", "value"], speed))
+        raw["speed"] = speed
+    else:
+        notes.pop()  # no latency to project
 
     # restoration with the source found (dictionary dev pairs)
-    triples, exact = [], []
+    triples, exact, per_pair = [], [], []
     for p in pairs:
         if p.style != "dictionary" or not p.aligned:
             continue
@@ -290,6 +303,7 @@ def run(data_dir: Path | None, n_distractors: int = 100_000, minhash: bool = Tru
         al = align(p.spun, ix.get(d))
         triples.append((al.restored, p.spun, p.orig))
         exact.append(M.err(al.restored, p.spun, p.orig))
+        per_pair.append({"pair": p.id, "ERR": exact[-1], "coverage": al.coverage})
     rest = [{"pairs": len(triples), "ERR (pooled)": M.err_pooled(triples) if triples else math.nan,
              "ERR (median pair)": statistics.median(exact) if exact else math.nan,
              "WER spun": statistics.mean(M.wer(s, o) for _, s, o in triples) if triples else math.nan,
@@ -297,6 +311,7 @@ def run(data_dir: Path | None, n_distractors: int = 100_000, minhash: bool = Tru
     tables.append(("Restoration from the traced source (dictionary dev pairs, `Alignment.restored`)",
                    ["pairs", "ERR (pooled)", "ERR (median pair)", "WER spun", "WER restored"], rest))
     raw["restoration"] = rest
+    raw["restoration_pairs"] = per_pair
 
     # profile learning: leave one story out within the dictionary family
     _log("profile learning before/after ...")
@@ -323,7 +338,8 @@ def run(data_dir: Path | None, n_distractors: int = 100_000, minhash: bool = Tru
     tables.append(("Profile learning: `check` ERR on held-apart copies of the dictionary spinner family "
                    "(leave one story out; honest)", ["profile", "pairs", "ERR (pooled)", "damage"], prow))
     notes.append("profile learning: each story's copies are restored with a profile learned only from the other "
-                 "stories' dictionary copies, each traced to its source in the 100k index (not from the gold "
+                 f"stories' dictionary copies, each traced to its source in the {'small' if align_only else '100k'} index "
+                 "(not from the gold "
                  "alignment); traced/offered per fold: "
                  + ", ".join(f"{s} {a}/{b} ({e} entries)" for s, _, a, b, e in per_story))
     raw["profiles"] = prow
@@ -334,6 +350,11 @@ def run(data_dir: Path | None, n_distractors: int = 100_000, minhash: bool = Tru
         except OSError:
             pass
     os.rmdir(tmp)
+    if align_only:
+        notes.insert(0, f"--align-only: index of the {len(orig_docs)} dev originals + {len(clean_texts)} clean_news "
+                        f"texts, no distractors; dev top hits right for {sum(r == 1 for r in all_dev)}/{len(all_dev)} "
+                        "copies; retrieval, speed and MinHash parts skipped (run without --align-only for those)")
+        return tables, notes, raw
     notes.insert(0, f"index: {len(orig_docs)} dev originals + {len(clean_texts)} clean_news texts + "
                     f"{n_distractors:,} distractors = {n_docs:,} documents; distractors are sentence-level "
                     "recombinations of clean_news (a 20-60 % window of one text plus 2-5 runs of 1-3 sentences "
@@ -366,6 +387,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--distractors", type=int, default=100_000, help="distractor documents (default 100,000)")
     ap.add_argument("--data", default=None, metavar="DIR", help="data folder (default ../shared/data)")
     ap.add_argument("--no-minhash", action="store_true", help="skip the MinHash-LSH baseline")
+    ap.add_argument("--align-only", action="store_true",
+                    help="quick: no distractors; only restoration (alignment ERR) and profile learning")
+    ap.add_argument("--per-pair", action="store_true", help="also print the restoration ERR of every pair")
     ap.add_argument("--write-docs", action="store_true",
                     help="replace the <!-- bench-trace:start/end --> section of docs/benchmarks.md")
     ap.add_argument("--docs", default=None, metavar="PATH")
@@ -374,7 +398,7 @@ def main(argv: list[str] | None = None) -> int:
     data_dir = D.resolve_data_dir(args.data)
     t0 = time.perf_counter()
     try:
-        tables, notes, raw = run(data_dir, args.distractors, not args.no_minhash)
+        tables, notes, raw = run(data_dir, args.distractors, not args.no_minhash, align_only=args.align_only)
     except FileNotFoundError as exc:
         print(f"### trace\n\n_{exc}_\n")
         return 0
@@ -385,9 +409,14 @@ def main(argv: list[str] | None = None) -> int:
             f"`unspin bench trace{' ' + ' '.join(argv) if argv else ''}`; date {mi['date']}.")
     md = markdown(tables, notes, info, time.perf_counter() - t0)
     print(md, flush=True)
+    if args.per_pair:
+        for r in raw.get("restoration_pairs", []):
+            print(f"{r['pair']:48s} ERR {r['ERR']:.3f}  coverage {r['coverage']:.2f}")
     if args.json:
         Path(args.json).write_text(json.dumps(raw, indent=1, default=str), encoding="utf-8")
-    if args.write_docs:
+    if args.write_docs and args.align_only:
+        _log("--write-docs ignored with --align-only (the docs section holds the full run)")
+    elif args.write_docs:
         from .run import docs_path
 
         p = Path(args.docs) if args.docs else docs_path()

@@ -9,6 +9,12 @@ texts. Material before the first or after the last shared stretch (page
 furniture, a copy that starts mid-article) is marked ``edge`` and left alone by
 :attr:`Alignment.restored`.
 
+The copy is first located in the source: maximal runs of >= ANCHOR_K identical words are
+chained (in order, non-overlapping, most words covered, shortest source stretch on ties), so an
+excerpt from the middle of a page, a passage the page prints twice (a bio under the headline and
+again in the body) or furniture at either end cannot pull the alignment to the wrong place; difflib
+only compares the gaps between anchors, and blocks the chain leaves out become moves.
+
 >>> a = align("Metro Financial institution mentioned on Monday it was fined.",
 ...           "Metro Bank said on Monday it was fined.")
 >>> [(e.op, e.spun, e.source) for e in a.edits]
@@ -26,6 +32,12 @@ from ..tokens import Token, tokenize
 #: Edge blocks (before the first / after the last equal run) with at most this
 #: many words on each side are ordinary substitutions, not page furniture.
 EDGE_PHRASE = 4
+#: Exact runs of at least this many words anchor the alignment (see :func:`_anchored_opcodes`).
+ANCHOR_K = 3
+#: A word k-gram seen more often than this in the source starts no anchor run (keeps long pages fast).
+ANCHOR_MAX_OCC = 64
+#: Anchor chaining: one covered word outweighs this many source words skipped between anchors.
+CHAIN_WORD = 1000
 #: Shortest unmatched block (in words) considered for a block move.
 MIN_MOVE = 4
 #: Word-level similarity (difflib ratio) a deleted/inserted block pair needs to be a move.
@@ -128,7 +140,7 @@ def align(spun: str, source: str) -> Alignment:
     st, ot = tokenize(spun), tokenize(source)
     vocab: dict[str, int] = {}
     sw, ow = _ids(st, vocab), _ids(ot, vocab)
-    ops = _merge_islands(SequenceMatcher(None, sw, ow, autojunk=False).get_opcodes())
+    ops = _merge_islands(_anchored_opcodes(sw, ow))
     eq = [k for k, op in enumerate(ops) if op[0] == "equal"]
     first_eq, last_eq = (eq[0], eq[-1]) if eq else (len(ops), -1)
     res = Alignment(spun, source, [], len(st), len(ot), sum(i2 - i1 for t, i1, i2, _, _ in ops if t == "equal"))
@@ -171,6 +183,185 @@ def align(spun: str, source: str) -> Alignment:
     edits.sort(key=lambda e: (e.spun_start, e.spun_end, e.source_start))
     res.edits = edits
     return res
+
+
+def _exact_runs(sw: list[int], ow: list[int], k: int = ANCHOR_K) -> list[tuple[int, int, int]]:
+    """Maximal runs of >= ``k`` identical words, ``(spun_start, source_start, length)``.
+
+    Found through the source's word k-grams; a k-gram that occurs more than
+    :data:`ANCHOR_MAX_OCC` times in the source starts no run (it can still lie inside one)."""
+    if len(sw) < k or len(ow) < k:
+        return []
+    pos: dict[tuple[int, ...], list[int]] = {}
+    for j in range(len(ow) - k + 1):
+        pos.setdefault(tuple(ow[j:j + k]), []).append(j)
+    runs: list[list[int]] = []  # [i0, j0, n]
+    active: dict[int, int] = {}  # diagonal j - i -> index of the run that reached i - 1
+    for i in range(len(sw) - k + 1):
+        hits = pos.get(tuple(sw[i:i + k]), ())
+        nxt: dict[int, int] = {}
+        for j in hits:
+            d = j - i
+            r = active.get(d)
+            if r is not None:
+                runs[r][2] += 1
+                nxt[d] = r
+            elif len(hits) <= ANCHOR_MAX_OCC:
+                runs.append([i, j, k])
+                nxt[d] = len(runs) - 1
+        active = nxt
+    return [tuple(r) for r in runs]
+
+
+def _chain(runs: list[tuple[int, int, int]], n_source: int) -> list[tuple[int, int, int]]:
+    """The in-order, non-overlapping subset of ``runs`` that covers the most words.
+
+    Unlike difflib's longest-block-first recursion, one long block repeated elsewhere in the source
+    (a bio, a standfirst, a caption printed twice) cannot pull the whole alignment to the wrong place:
+    the chain keeps the copy of it that agrees with everything else. Among chains covering as many
+    words, the one spanning the shortest stretch of the source wins (each covered word is worth
+    :data:`CHAIN_WORD` skipped source words), so a repeated passage does not make it hop."""
+    if not runs:
+        return []
+    runs = sorted(runs)
+    by_end = sorted(range(len(runs)), key=lambda r: runs[r][0] + runs[r][2])
+    size = n_source + 1
+    neg = -(1 << 62)
+    tree_v = [neg] * (size + 1)  # Fenwick tree: prefix max over source end of (value + source end)
+    tree_r = [-1] * (size + 1)
+
+    def put(key: int, val: int, r: int) -> None:
+        key += 1
+        while key <= size:
+            if val > tree_v[key]:
+                tree_v[key], tree_r[key] = val, r
+            key += key & -key
+
+    def best(key: int) -> tuple[int, int]:
+        key += 1
+        v, r = neg, -1
+        while key > 0:
+            if tree_v[key] > v:
+                v, r = tree_v[key], tree_r[key]
+            key -= key & -key
+        return v, r
+
+    # value = CHAIN_WORD * covered words - source words from the chain's first to its last word
+    value = [0] * len(runs)
+    pred = [-1] * len(runs)
+    e = 0
+    for r, (i0, j0, n) in enumerate(runs):
+        while e < len(by_end) and runs[by_end[e]][0] + runs[by_end[e]][2] <= i0:
+            q = by_end[e]
+            put(runs[q][1] + runs[q][2], value[q] + runs[q][1] + runs[q][2], q)
+            e += 1
+        value[r] = n * CHAIN_WORD - n
+        v, p = best(j0)
+        if p != -1 and v - j0 + n * CHAIN_WORD - n > value[r]:
+            value[r], pred[r] = v - j0 + n * CHAIN_WORD - n, p
+    r = max(range(len(runs)), key=lambda x: (value[x], -x))
+    out = []
+    while r != -1:
+        out.append(runs[r])
+        r = pred[r]
+    return out[::-1]
+
+
+def _trim_chain(anchors: list[tuple[int, int, int]], n_spun: int) -> list[tuple[int, int, int]]:
+    """Drop a stray phrase at either end of the chain: a group of anchors covering fewer than
+    2 * ANCHOR_K words that sits more than 2 * EDGE_PHRASE source words away from the rest, amid
+    copy words that match nothing (between it and the rest, plus beyond it to the copy's end) at
+    least three times as many as its own and more than 2 * EDGE_PHRASE -- a phrase the page
+    furniture happens to share with the source. The edge gap it leaves is still compared word by
+    word (:func:`_grow_edge`), so a genuine end of the copy keeps its substitutions."""
+    def cut(a, b, matched: int, outer: int) -> bool:
+        gi, gj = b[0] - (a[0] + a[2]) + outer, b[1] - (a[1] + a[2])
+        return gj > 2 * EDGE_PHRASE and gi > 2 * EDGE_PHRASE and gi >= 3 * matched
+
+    for k in range(1, len(anchors)):  # head group
+        m = sum(a[2] for a in anchors[:k])
+        if m >= 2 * ANCHOR_K:
+            break
+        if cut(anchors[k - 1], anchors[k], m, anchors[0][0]):
+            anchors = anchors[k:]
+            break
+    for k in range(len(anchors) - 1, 0, -1):  # tail group
+        m = sum(a[2] for a in anchors[k:])
+        if m >= 2 * ANCHOR_K:
+            break
+        if cut(anchors[k - 1], anchors[k], m, n_spun - (anchors[-1][0] + anchors[-1][2])):
+            anchors = anchors[:k]
+            break
+    return anchors
+
+
+def _anchored_opcodes(sw: list[int], ow: list[int]):
+    """difflib-style opcodes for ``sw`` -> ``ow``, anchored on the best chain of exact word runs.
+
+    The chain fixes where the copy sits in the source (an excerpt from the middle of a page, a
+    copy with furniture at either end); difflib only fills the gaps between anchors. Before the
+    first and after the last anchor the copy's words are compared with the adjacent stretch of the
+    source only (room for edge substitutions); the rest of the source there is one insert block."""
+    anchors = _trim_chain(_chain(_exact_runs(sw, ow), len(ow)), len(sw))
+    if not anchors:
+        return SequenceMatcher(None, sw, ow, autojunk=False).get_opcodes()
+    ops: list[tuple[str, int, int, int, int]] = []
+
+    def gap(i1: int, i2: int, j1: int, j2: int) -> list[tuple[str, int, int, int, int]]:
+        if i1 == i2 and j1 == j2:
+            return []
+        return [(tag, i1 + a1, i1 + a2, j1 + b1, j1 + b2) for tag, a1, a2, b1, b2
+                in SequenceMatcher(None, sw[i1:i2], ow[j1:j2], autojunk=False).get_opcodes()]
+
+    i0, j0, _ = anchors[0]
+    lead = max(0, j0 - (2 * i0 + EDGE_PHRASE)) if i0 else j0
+    head = _grow_edge(gap(0, i0, lead, j0)[::-1])[::-1]
+    if lead:
+        head.insert(0, ("insert", 0, 0, 0, lead))
+    ops += head
+    pi = pj = None
+    for i, j, n in anchors:
+        if pi is not None:
+            ops += gap(pi, i, pj, j)
+        ops.append(("equal", i, i + n, j, j + n))
+        pi, pj = i + n, j + n
+    rest = len(sw) - pi
+    tail = min(len(ow), pj + 2 * rest + EDGE_PHRASE) if rest else pj
+    ops += _grow_edge(gap(pi, len(sw), pj, tail))
+    if tail < len(ow):
+        ops.append(("insert", len(sw), len(sw), tail, len(ow)))
+    # merge neighbours with the same tag (difflib never emits two equal blocks in a row)
+    out: list[list] = []
+    for o in ops:
+        if out and out[-1][0] == o[0] and o[0] in ("equal", "insert") and out[-1][2] == o[1] \
+                and out[-1][4] == o[3]:
+            out[-1][2], out[-1][4] = o[2], o[4]
+        else:
+            out.append(list(o))
+    return [tuple(o) for o in out]
+
+
+def _grow_edge(seq):
+    """Opcodes of an edge gap, ordered from the outermost anchor outwards: keep difflib's matches
+    while the copy and the source differ only by short substitutions (<= EDGE_PHRASE words a
+    side). A longer mismatch (furniture, or the text the other side goes on with) ends the shared
+    stretch: whatever lies beyond it -- stray one- or two-word matches included -- is folded into
+    one block with it, which :func:`align` then marks as edge."""
+    keep = 0
+    for n, (tag, i1, i2, j1, j2) in enumerate(seq):
+        if tag == "equal":
+            keep = n + 1
+        elif n == len(seq) - 1 or (i2 - i1 <= EDGE_PHRASE and j2 - j1 <= EDGE_PHRASE):
+            continue
+        else:
+            break
+    else:
+        return list(seq)
+    out, rest = list(seq[:keep]), seq[keep:]
+    i1, i2 = min(o[1] for o in rest), max(o[2] for o in rest)
+    j1, j2 = min(o[3] for o in rest), max(o[4] for o in rest)
+    out.append(("replace" if i1 < i2 and j1 < j2 else "insert" if i1 == i2 else "delete", i1, i2, j1, j2))
+    return out
 
 
 def _merge_islands(ops):
