@@ -229,3 +229,33 @@ def test_screen_folder_csv(tmp_path):
 
 def test_missing_input_exit_code(tmp_path):
     assert main(["filter", str(tmp_path / "nope.jsonl"), "-o", str(tmp_path / "o")]) == 4
+
+
+@pytest.mark.parametrize("name", ["raw.jsonl", "raw.jsonl.gz"])
+def test_worker_chunks_decode_like_the_stream(tmp_path, name):
+    """Workers decode undecoded chunks (byte ranges / lines): same items, line numbers, grouping."""
+    from unspin.corpus.readers import Shard, chunk_items
+
+    src = tmp_path / name
+    _write_jsonl(src, _records(23), {0: "", 4: "{broken", 9: "   ", 10: "[1, 2]", 17: ""})
+    if name.endswith(".gz"):  # and a truncated tail: reported as one more record
+        data = src.read_bytes()
+        src.write_bytes(data[: len(data) - 30])
+    shard = Shard(str(src))
+    stream = [(it.record, it.error, it.malformed) for it in shard.items()]
+    for size in (1, 4, 7, 100):
+        chunks = list(Shard(str(src)).jsonl_chunks(size))
+        got = [chunk_items(c, "text") for c in chunks]
+        assert [len(g) for g in got] == [c.records for c in chunks]
+        assert all(len(g) == size for g in got[:-1]) and 0 < len(got[-1]) <= size
+        assert [(it.record, it.error, it.malformed) for g in got for it in g] == stream
+
+
+def test_two_workers_gz_with_malformed_lines(tmp_path):
+    src = tmp_path / "m.jsonl.gz"
+    _write_jsonl(src, _records(30), {3: "{broken", 12: ""})
+    for n in (1, 2):
+        assert main(["filter", str(src), "-o", str(tmp_path / f"o{n}"), "--fast", "--workers", str(n),
+                     "--chunk-size", "4", "--no-progress"]) == 0
+    a, b = (_read_jsonl(tmp_path / f"o{n}" / "m.jsonl.gz") for n in (1, 2))
+    assert a == b and len(a) == 31 and a[3]["unspin_line"] == 4

@@ -159,8 +159,16 @@ print("RESULT " + json.dumps({"plain": plain, "ray_first": first, "ray_second": 
     return code
 
 
-def run(n: int, data_dir: Path | None, full_docs: int, gopher_docs: int, ray_docs: int) -> tuple[str, dict]:
-    raw: dict = {}
+def _loadavg() -> str:
+    try:
+        return " ".join(Path("/proc/loadavg").read_text().split()[:3])
+    except OSError:
+        return "n/a"
+
+
+def run(n: int, data_dir: Path | None, full_docs: int, gopher_docs: int, ray_docs: int,
+        skip_gopher: bool = False, skip_ray: bool = False) -> tuple[str, dict]:
+    raw: dict = {"loadavg_start": _loadavg()}
     with tempfile.TemporaryDirectory(prefix="unspin-bench-corpus-") as tmp:
         tmp = Path(tmp)
         corpus = tmp / "corpus.jsonl"
@@ -177,7 +185,7 @@ def run(n: int, data_dir: Path | None, full_docs: int, gopher_docs: int, ray_doc
         _log(f"full mode on {full_docs} documents ...")
         raw["full"] = bench_inprocess(docs[:full_docs], fast=False)
         _log(f"GopherQualityFilter on {gopher_docs} documents ...")
-        raw["gopher"] = bench_gopher(docs[:gopher_docs])
+        raw["gopher"] = "skipped (--skip-gopher)" if skip_gopher else bench_gopher(docs[:gopher_docs])
         for w in (1, 2):
             _log(f"unspin filter --fast --workers {w} ...")
             raw[f"cli_fast_w{w}"] = bench_cli(corpus, tmp / f"out-fast-{w}", w, True)
@@ -186,13 +194,16 @@ def run(n: int, data_dir: Path | None, full_docs: int, gopher_docs: int, ray_doc
             raw[f"cli_full_w{w}"] = bench_cli(corpus, tmp / f"out-full-{w}", w, False, limit_docs=full_docs)
         _log(f"Ray local mode on {ray_docs} documents ...")
         try:
+            if skip_ray:
+                raise RuntimeError("skipped (--skip-ray)")
             res = subprocess.run([sys.executable, "-c", bench_ray(docs), str(corpus), str(ray_docs)],
                                  capture_output=True, text=True, timeout=600,
                                  env={**os.environ, "RAY_USAGE_STATS_ENABLED": "0"})
             line = [l for l in res.stdout.splitlines() if l.startswith("RESULT ")]
             raw["ray"] = json.loads(line[0][7:]) if line else f"failed: {res.stderr[-500:]}"
         except Exception as exc:
-            raw["ray"] = f"failed: {exc}"
+            raw["ray"] = f"failed: {exc}" if not skip_ray else str(exc)
+    raw["loadavg_end"] = _loadavg()
     return render(raw), raw
 
 
@@ -225,7 +236,9 @@ def render(raw: dict) -> str:
         lines.append(row(f"`unspin filter --workers {w}` (full)", raw[f"cli_full_w{w}"], "end to end, subset"))
     sf = raw["cli_fast_w2"]["docs_s"] / raw["cli_fast_w1"]["docs_s"]
     sfu = raw["cli_full_w2"]["docs_s"] / raw["cli_full_w1"]["docs_s"]
-    lines += ["", f"- scaling 1 → 2 workers: `--fast` {sf:.2f}×, full {sfu:.2f}× (target ≥ 1.7×)."]
+    lines += ["", f"- scaling 1 → 2 workers: `--fast` {sf:.2f}×, full {sfu:.2f}× (target ≥ 1.7×); load average "
+                  f"{raw.get('loadavg_start', 'n/a')} at the start, {raw.get('loadavg_end', 'n/a')} at the end "
+                  "(anything else running on the cores lowers the 2-worker figures first)."]
     if gm:
         lines.append(f"- `--fast` vs GopherQualityFilter: {raw['fast']['MB_s'] / gm:.1f}× (target ≥ 10×); "
                      f"full mode: {raw['full']['MB_s'] / gm:.2f}× (target ≥ 1×).")
@@ -251,6 +264,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--full-docs", type=int, default=300, help="subset for full mode (default 300)")
     ap.add_argument("--gopher-docs", type=int, default=5000, help="subset for GopherQualityFilter (default 5,000)")
     ap.add_argument("--ray-docs", type=int, default=5000, help="documents for the Ray comparison (default 5,000)")
+    ap.add_argument("--skip-gopher", action="store_true", help="leave out the GopherQualityFilter reference")
+    ap.add_argument("--skip-ray", action="store_true", help="leave out the Ray Data comparison")
     ap.add_argument("--data", default=None, help="data folder with clean_news.jsonl (default ../shared/data)")
     ap.add_argument("--json", default=None, metavar="PATH", help="also dump raw numbers as JSON")
     ap.add_argument("--write-docs", action="store_true",
@@ -259,7 +274,8 @@ def main(argv: list[str] | None = None) -> int:
     from . import data as D
 
     data_dir = D.resolve_data_dir(args.data)
-    md, raw = run(args.docs, Path(data_dir) if data_dir else None, args.full_docs, args.gopher_docs, args.ray_docs)
+    md, raw = run(args.docs, Path(data_dir) if data_dir else None, args.full_docs, args.gopher_docs, args.ray_docs,
+                  skip_gopher=args.skip_gopher, skip_ray=args.skip_ray)
     print(md)
     if args.json:
         Path(args.json).write_text(json.dumps(raw, indent=1), encoding="utf-8")

@@ -14,7 +14,7 @@ import os
 from dataclasses import dataclass
 from typing import Any, Callable, Iterator
 
-__all__ = ["Item", "Shard", "open_shard", "detect_format", "FOLDER_EXTENSIONS", "MissingExtra"]
+__all__ = ["Item", "RawChunk", "Shard", "chunk_items", "parse_jsonl_line", "open_shard", "detect_format", "FOLDER_EXTENSIONS", "MissingExtra"]
 
 FOLDER_EXTENSIONS = (".pdf", ".html", ".htm", ".xhtml", ".txt", ".text", ".md", ".markdown")
 
@@ -32,6 +32,64 @@ class Item:
     text: Any = None
     error: str | None = None
     malformed: bool = False
+
+
+@dataclass
+class RawChunk:
+    """Undecoded lines of a JSONL shard: ``data`` (decompressed bytes) or the byte range
+    ``[start, end)`` of the (plain) file ``path``; ``first_line`` is the number of the line
+    before the chunk, ``records`` how many records it holds, ``tail`` an item after the lines
+    (the report of a truncated compressed input)."""
+
+    path: str
+    first_line: int
+    records: int
+    start: int
+    end: int
+    data: bytes | None = None
+    tail: "Item | None" = None
+
+
+def parse_jsonl_line(line: bytes, lineno: int, text_field: str) -> "Item | None":
+    """One JSONL line as an :class:`Item` (``None`` for a blank line); never raises."""
+    if line.isspace() or not line:
+        return None  # blank lines are not records
+    try:
+        rec = json.loads(line)
+    except (ValueError, UnicodeDecodeError) as exc:
+        raw = line.decode("utf-8", "replace").rstrip("\n")
+        return Item({"unspin_line": lineno, "unspin_raw": raw[:100_000]}, None,
+                    f"line {lineno}: malformed JSON ({str(exc)[:200]})", malformed=True)
+    if not isinstance(rec, dict):
+        return Item({"unspin_line": lineno, "value": rec}, None,
+                    f"line {lineno}: JSON {type(rec).__name__}, not an object", malformed=True)
+    if text_field not in rec:
+        return Item(rec, None, f"no '{text_field}' field (line {lineno})")
+    return Item(rec, rec[text_field])
+
+
+def truncated_item(lineno: int, exc: BaseException) -> "Item":
+    return Item({"unspin_line": lineno + 1}, None,
+                f"line {lineno + 1}: input ends in a damaged or truncated block ({exc})", malformed=True)
+
+
+def chunk_items(chunk: RawChunk, text_field: str) -> list["Item"]:
+    """Decode a :class:`RawChunk` (in a worker): the items :meth:`Shard.items` would give."""
+    data = chunk.data
+    if data is None:
+        with open(chunk.path, "rb") as fh:
+            fh.seek(chunk.start)
+            data = fh.read(chunk.end - chunk.start)
+    out = []
+    lineno = chunk.first_line
+    for line in io.BytesIO(data):
+        lineno += 1
+        it = parse_jsonl_line(line, lineno, text_field)
+        if it is not None:
+            out.append(it)
+    if chunk.tail is not None:
+        out.append(chunk.tail)
+    return out
 
 
 def detect_format(path: str) -> str:
@@ -133,26 +191,45 @@ class Shard:
             try:
                 for line in stream:
                     lineno += 1
-                    if not line.strip():
-                        continue  # blank lines are not records
-                    try:
-                        rec = json.loads(line)
-                    except (ValueError, UnicodeDecodeError) as exc:
-                        raw = line.decode("utf-8", "replace").rstrip("\n")
-                        yield Item({"unspin_line": lineno, "unspin_raw": raw[:100_000]}, None,
-                                   f"line {lineno}: malformed JSON ({str(exc)[:200]})", malformed=True)
-                        continue
-                    if not isinstance(rec, dict):
-                        yield Item({"unspin_line": lineno, "value": rec}, None,
-                                   f"line {lineno}: JSON {type(rec).__name__}, not an object", malformed=True)
-                        continue
-                    if tf not in rec:
-                        yield Item(rec, None, f"no '{tf}' field (line {lineno})")
-                        continue
-                    yield Item(rec, rec[tf])
+                    it = parse_jsonl_line(line, lineno, tf)
+                    if it is not None:
+                        yield it
             except (OSError, EOFError) as exc:  # truncated .gz/.zst: keep what was read, report the rest
-                yield Item({"unspin_line": lineno + 1}, None,
-                           f"line {lineno + 1}: input ends in a damaged or truncated block ({exc})", malformed=True)
+                yield truncated_item(lineno, exc)
+
+    def jsonl_chunks(self, size: int) -> Iterator["RawChunk"]:
+        """Cut a JSONL shard into chunks of ``size`` records *without parsing them*.
+
+        Only line boundaries are found here (cheap); decoding, scoring and writing are done by
+        whoever gets the chunk (:func:`chunk_items`). A plain file gives byte ranges (the worker
+        reads them itself), a compressed one the decompressed lines. Chunks hold exactly the
+        records :meth:`items` would group together, blank lines not counted, line numbers kept.
+        """
+        comp = compression(self.path)
+        with self._open_binary() as fh:
+            stream = io.BufferedReader(fh, 1 << 20) if not isinstance(fh, io.BufferedReader) else fh
+            lineno = first = 0
+            pos = start = 0
+            n = 0
+            buf: list[bytes] = []
+            try:
+                for line in stream:
+                    lineno += 1
+                    pos += len(line)
+                    if comp:
+                        buf.append(line)
+                    if line.isspace():
+                        continue  # blank lines are not records
+                    n += 1
+                    if n >= size:
+                        yield RawChunk(self.path, first, n, start, pos, b"".join(buf) if comp else None)
+                        first, start, n, buf = lineno, pos, 0, []
+            except (OSError, EOFError) as exc:  # truncated .gz/.zst: the report is one more record
+                yield RawChunk(self.path, first, n + 1, start, pos, b"".join(buf) if comp else None,
+                               tail=truncated_item(lineno, exc))
+                return
+            if n:
+                yield RawChunk(self.path, first, n, start, pos, b"".join(buf) if comp else None)
 
     # -- Parquet
     def _parquet(self) -> Iterator[Item]:

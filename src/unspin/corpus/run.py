@@ -1,7 +1,10 @@
 """The ``unspin filter`` runner: chunks, workers, per-shard outputs, manifest, resume, summary.
 
 Each input (a *shard*) is read as a stream and cut into chunks of ``chunk_size``
-records. A scored chunk is written to ``OUT/.parts/<shard>/<n>.part`` (temporary
+records (JSONL only at line boundaries, undecoded: byte ranges of a plain file, the
+decompressed lines of a .gz/.zst). A worker decodes, scores, encodes and writes its
+chunk; the main process only hands out chunks and records finished ones, in order.
+A scored chunk is written to ``OUT/.parts/<shard>/<n>.part`` (temporary
 name, fsync, atomic rename) and only then recorded in ``OUT/_unspin_manifest.jsonl``.
 When every chunk of a shard is done the parts are joined into ``OUT/<shard output>``
 (again atomically) and the shard is marked complete. A run killed at any moment
@@ -20,7 +23,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any, Iterator
 
 from .batch import Options, score_texts
-from .readers import Item, Shard, compression
+from .readers import Item, RawChunk, Shard, chunk_items, compression
 
 MANIFEST = "_unspin_manifest.jsonl"
 SUMMARY = "_unspin_summary.json"
@@ -113,7 +116,7 @@ def _unique_names(shards: list[Shard], fmt: str) -> list[str]:
 
 
 def _fsync_write(path: str, data: bytes) -> None:
-    tmp = path + ".tmp"
+    tmp = f"{path}.{os.getpid()}.tmp"  # unique: never two writers on one temporary file
     with open(tmp, "wb") as fh:
         fh.write(data)
         fh.flush()
@@ -220,6 +223,13 @@ def _worker_init() -> None:
     import signal
 
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent handles Ctrl-C
+    if sys.platform.startswith("linux"):  # die with the parent: no orphan still writing parts
+        try:
+            import ctypes
+
+            ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+        except Exception:
+            pass
 
 
 def _score_chunk(args: tuple[list[Any], Options]) -> list[dict]:
@@ -227,22 +237,54 @@ def _score_chunk(args: tuple[list[Any], Options]) -> list[dict]:
     return score_texts(texts, opts)
 
 
+def _process_chunk(chunk: RawChunk | list[Item], part: str, name: str,
+                   settings: Settings) -> tuple[Stats, list[str]]:
+    """The whole of one chunk, in a worker: decode, score, build the rows, encode, write the part.
+
+    Only the chunk's statistics and error lines go back to the main process, which records
+    finished chunks in the manifest, in order.
+    """
+    items = chunk_items(chunk, settings.text_field) if isinstance(chunk, RawChunk) else chunk
+    fields = score_texts([it.text if it.error is None else None for it in items], settings.options)
+    recs, st, errors = _finish_chunk(items, fields, settings)
+    _fsync_write(part, _encode_part(recs, name))
+    return st, errors
+
+
+def _warm_up(opts: Options) -> None:
+    """Build the scoring tables and import the lazy modules once, before forking workers:
+    they inherit them instead of each paying the start-up (~1 s) again."""
+    try:
+        from ..lexicon import analyses
+
+        analyses("sanctuaries")  # loads lemminflect (used for words outside the precomputed table)
+        score_texts(["The central bank said on Tuesday that it would keep interest rates unchanged."], opts)
+    except Exception:
+        pass
+
+
 class _Pool:
     """Bounded in-order pipeline: in-process for one worker, a process pool otherwise."""
 
-    def __init__(self, workers: int):
+    def __init__(self, workers: int, warm: Options | None = None):
         self.workers = workers
         self.pool = None
         if workers > 1:
             import multiprocessing as mp
 
-            ctx = mp.get_context("fork" if sys.platform.startswith("linux") else "spawn")
+            method = "fork" if sys.platform.startswith("linux") else "spawn"
+            if warm is not None and method == "fork":
+                _warm_up(warm)
+            ctx = mp.get_context(method)
             self.pool = ctx.Pool(workers, initializer=_worker_init)
 
-    def submit(self, texts: list[Any], opts: Options):
+    def apply(self, fn, *args):
         if self.pool is None:
-            return _Done(_score_chunk((texts, opts)))
-        return self.pool.apply_async(_score_chunk, ((texts, opts),))
+            return _Done(fn(*args))
+        return self.pool.apply_async(fn, args)
+
+    def submit(self, texts: list[Any], opts: Options):
+        return self.apply(_score_chunk, (texts, opts))
 
     def close(self, terminate: bool = False) -> None:
         if self.pool is not None:
@@ -259,6 +301,9 @@ class _Done:
 
     def get(self):
         return self.value
+
+    def ready(self) -> bool:
+        return True
 
 
 # --------------------------------------------------------------------------- progress
@@ -309,7 +354,12 @@ def progress_default(stream=None) -> bool:
 # --------------------------------------------------------------------------- the run
 
 
-def _chunks(shard: Shard, size: int) -> Iterator[list[Item]]:
+def _chunks(shard: Shard, size: int) -> Iterator[RawChunk | list[Item]]:
+    """A shard's chunks of ``size`` records: undecoded for JSONL (the workers decode them),
+    lists of items for the other formats."""
+    if shard.format == "jsonl":
+        yield from shard.jsonl_chunks(size)
+        return
     buf: list[Item] = []
     for it in shard.items():
         buf.append(it)
@@ -373,7 +423,7 @@ def run(inputs: list[str], settings: Settings, log=None) -> Stats:
             elif reported[0] == MAX_REPORTED + 1:
                 log("unspin: more record errors; see unspin_error in the output and the summary")
 
-    pool = _Pool(settings.workers)
+    pool = _Pool(settings.workers, warm=settings.options)
     done_bytes = 0.0
     try:
         for shard, name in zip(shards, names):
@@ -386,18 +436,16 @@ def run(inputs: list[str], settings: Settings, log=None) -> Stats:
                 continue
             os.makedirs(partdir, exist_ok=True)
             for f in os.listdir(partdir):  # half-written parts of a killed run
-                if f.endswith(".tmp"):
+                if f.endswith(".tmp"):  # (a worker of the killed run died with it)
                     os.remove(os.path.join(partdir, f))
             shard_stats = Stats()
             pending: collections.deque = collections.deque()
             n_chunks = 0
 
             def drain(block: bool) -> None:
-                while pending and (block or len(pending) >= 2 * settings.workers or pending[0][2].ready()):
-                    ci, items, fut = pending.popleft()
-                    fields = fut.get()
-                    recs, st, errs = _finish_chunk(items, fields, settings)
-                    _fsync_write(os.path.join(partdir, f"{ci:06d}.part"), _encode_part(recs, name))
+                while pending and (block or len(pending) >= 2 * settings.workers or pending[0][1].ready()):
+                    ci, fut = pending.popleft()
+                    st, errs = fut.get()  # the worker has written and fsynced the part
                     manifest.append({"type": "chunk", "shard": name, "chunk": ci, "stats": asdict(st)})
                     if _TEST_DELAY:
                         time.sleep(_TEST_DELAY)  # tests: make a run slow enough to be killed midway
@@ -406,18 +454,15 @@ def run(inputs: list[str], settings: Settings, log=None) -> Stats:
                     total.add(st)
                     prog.update(total, done_bytes + shard.fraction() * (shard.size or 1))
 
-            for ci, items in enumerate(_chunks(shard, settings.chunk_size)):
+            for ci, chunk in enumerate(_chunks(shard, settings.chunk_size)):
                 n_chunks = ci + 1
+                part = os.path.join(partdir, f"{ci:06d}.part")
                 prev = manifest.chunks.get((name, ci))
-                if prev is not None and os.path.exists(os.path.join(partdir, f"{ci:06d}.part")):
+                if prev is not None and os.path.exists(part):
                     shard_stats.add(prev)
                     total.add(prev)
                     continue
-                texts = [it.text if it.error is None else None for it in items]
-                fut = pool.submit(texts, settings.options)
-                if not hasattr(fut, "ready"):
-                    fut.ready = lambda: True  # type: ignore[attr-defined]
-                pending.append((ci, items, fut))
+                pending.append((ci, pool.apply(_process_chunk, chunk, part, name, settings)))
                 drain(False)
             drain(True)
             parts = [os.path.join(partdir, f"{ci:06d}.part") for ci in range(n_chunks)]
