@@ -25,7 +25,9 @@ True
 """
 from __future__ import annotations
 
+import functools
 import math
+from importlib import resources
 import re
 from collections import Counter
 
@@ -64,6 +66,35 @@ def _sigmoid(x: float) -> float:
     return e / (1.0 + e)
 
 
+def compute_gain(lexicon, lm, w: str) -> float:
+    """The per-word feature of the fast score: log10 of how much more frequent the best of
+    ``w``'s top reverse-thesaurus candidates is than ``w`` itself (0 if none or not a content word)."""
+    from ..tokens import STOPWORDS
+
+    if len(w) < 3 or w in STOPWORDS or not w.isalpha():
+        return 0.0
+    cands = lexicon.ranked_candidates(w, 4)
+    if not cands:
+        return 0.0
+    lp = lm.logprob
+    best = max(lp(c.text.partition(" ")[0]) + 0.4 * c.logprior / LN10 for c in cands)
+    return max(0.0, best - lp(w))
+
+
+@functools.lru_cache(maxsize=1)
+def _gain_table() -> dict[str, float]:
+    """Words of the lexicon with a positive gain (built by scripts/build_fast_table.py)."""
+    try:
+        text = (resources.files("unspin") / "data" / "fast_gain.tsv").read_text(encoding="utf-8")
+    except FileNotFoundError:
+        return {}
+    out = {}
+    for line in text.splitlines():
+        w, _, g = line.partition("\t")
+        out[w] = float(g)
+    return out
+
+
 class FastScorer:
     """Context-free detection score; tables are built lazily, once per process and profile."""
 
@@ -79,7 +110,7 @@ class FastScorer:
         self.stop = STOPWORDS
         self.weights = dict(FAST_WEIGHTS if weights is None else weights)
         self.threshold = DEFAULT_THRESHOLD if threshold is None else float(threshold)
-        self._gain: dict[str, float] = {}
+        self._gain: dict[str, float] = dict(_gain_table())
         self._single: dict[str, float] = {}
         self._multi: dict[str, list[tuple[tuple[str, ...], float]]] = {}
         floor = _logit(0.35)
@@ -103,19 +134,17 @@ class FastScorer:
         return profile_lift(prof, key, self.lm)
 
     def word_gain(self, w: str) -> float:
-        """log10 of how much more frequent ``w``'s best reverse-thesaurus candidate is (0 if none)."""
+        """log10 of how much more frequent ``w``'s best reverse-thesaurus candidate is (0 if none).
+
+        Read from the precomputed table (``scripts/build_fast_table.py``); words outside
+        the lexicon's candidate table are computed and cached.
+        """
         g = self._gain.get(w)
         if g is not None:
             return g
-        g = 0.0
-        if len(w) >= 3 and w not in self.stop and w.isalpha():
-            cands = self.lexicon.ranked_candidates(w, 4)
-            if cands:
-                lp = self.lm.logprob
-                best = max(lp(c.text.partition(" ")[0]) + 0.4 * c.logprior / LN10 for c in cands)
-                g = max(0.0, best - lp(w))
+        g = 0.0 if self.lexicon._cand_row(w) is not None else compute_gain(self.lexicon, self.lm, w)
         if len(self._gain) > 500_000:
-            self._gain.clear()
+            self._gain = dict(_gain_table())
         self._gain[w] = g
         return g
 
