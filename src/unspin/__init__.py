@@ -26,7 +26,6 @@ def align(spun: str, source: str) -> "object":
     return _align(spun, source)
 
 
-
 def __getattr__(name: str):
     if name in _TRACE_NAMES:
         from . import trace as _trace
@@ -40,7 +39,8 @@ def check(text: str, *, threshold: float | None = None, profile: "str | object |
     """Score ``text`` for spinning, list suspicious spans and restore them.
 
     ``profile`` is a spinner profile name, a :class:`unspin.profiles.Profile`,
-    ``"auto"`` (built-in profiles) or ``None`` (thesaurus + language model only).
+    ``"auto"`` (built-in profiles plus those learned with ``unspin learn``) or
+    ``None`` (thesaurus + language model only).
     ``index`` (an :class:`unspin.Index` or a path to one): also look for the source
     of ``text`` there and put it, with the word alignment, in ``Report.source``.
     """
