@@ -255,9 +255,10 @@ def _warm_up(opts: Options) -> None:
     """Build the scoring tables and import the lazy modules once, before forking workers:
     they inherit them instead of each paying the start-up (~1 s) again."""
     try:
-        from ..lexicon import analyses
+        if not opts.fast:  # full mode lemmatises; the fast scorer never does
+            from ..lexicon import analyses
 
-        analyses("sanctuaries")  # loads lemminflect (used for words outside the precomputed table)
+            analyses("sanctuaries")  # loads lemminflect
         score_texts(["The central bank said on Tuesday that it would keep interest rates unchanged."], opts)
     except Exception:
         pass

@@ -136,17 +136,14 @@ class FastScorer:
     def word_gain(self, w: str) -> float:
         """log10 of how much more frequent ``w``'s best reverse-thesaurus candidate is (0 if none).
 
-        Read from the precomputed table (``scripts/build_fast_table.py``); words outside
-        the lexicon's candidate table are computed and cached.
+        Read from the precomputed table (``scripts/build_fast_table.py``), which covers every
+        word the lexicon has candidates for. Words outside it count 0: on clean news only 27
+        of 3,569 such types had a positive value, mostly abbreviations and plurals of names
+        ("nhs", "pics"); computing them cost a third of the run time and left ROC-AUC on the
+        dev pairs no better (0.961 with, 0.969 without), and this keeps lemmatisation (and
+        its import) off the fast path.
         """
-        g = self._gain.get(w)
-        if g is not None:
-            return g
-        g = 0.0 if self.lexicon._cand_row(w) is not None else compute_gain(self.lexicon, self.lm, w)
-        if len(self._gain) > 500_000:
-            self._gain = dict(_gain_table())
-        self._gain[w] = g
-        return g
+        return self._gain.get(w, 0.0)
 
     def features(self, text: str) -> dict[str, float]:
         words = _WORD.findall(text.lower())
