@@ -29,7 +29,7 @@ examples:
 
 def _common(p: argparse.ArgumentParser) -> None:
     p.add_argument("--fast", action="store_true",
-                   help="detection score only (no findings, no restoration; ~100x faster)")
+                   help="detection score only (no findings, no restoration; ~300x faster)")
     p.add_argument("--threshold", type=unit_float("threshold"), metavar="T",
                    help="decision threshold for unspin_is_spun / --drop (default: the calibrated one)")
     p.add_argument("--workers", type=positive_int, default=1, metavar="N", help="worker processes (default 1)")
