@@ -1,0 +1,280 @@
+"""Pure-numpy reader for the CMU Sphinx binary "Trie Language Model" (``*.lm.bin``).
+
+SPIKE: not wired into the engine yet. It loads the trigram model that ships with
+the ``pocketsphinx`` wheel into flat numpy arrays so that scoring can be
+vectorised instead of calling ``NGramModel.prob`` once per n-gram.
+
+File layout (little-endian; reimplemented from reading sphinxbase/pocketsphinx
+``ngram_model_trie.c``, ``lm_trie.c``, ``lm_trie_quant.c`` and ``bitarr.c``):
+
+* ``b"Trie Language Model"`` (19 bytes, no NUL), ``uint8 order``,
+  ``uint32 counts[order]`` (counts include the "blank" middle n-grams that the
+  builder inserts so every higher-order n-gram is reachable).
+* ``int32`` (legacy quantisation type, always 1), then the quantisation tables,
+  ``float32`` in log base 1.0001: for each middle order a 65536-entry prob
+  table and a 65536-entry backoff table, then a 65536-entry prob table for the
+  highest order.
+* ``counts[0] + 1`` unigram records ``{float32 prob, float32 backoff, uint32
+  next}`` (the last is a sentinel); ``next`` indexes the first bigram of word
+  *w*, which run up to ``unigrams[w + 1].next``.
+* The packed n-gram memory. The trie is keyed by the *predicted* word first and
+  then the history newest-to-oldest: the bigram entries under unigram *w* are
+  histories *h1* (sorted), the trigram entries under bigram (w, h1) are *h2*.
+  Each middle (bigram) entry is ``word_bits + 32 + next_bits`` bits, read
+  LSB-first from the byte stream: the word id, a 16-bit backoff bin, a 16-bit
+  prob bin, then the index of its first trigram (the next entry's pointer ends
+  the range). Each longest (trigram) entry is ``word_bits + 16`` bits: the word
+  id and a 16-bit prob bin. ``word_bits = bit_length(counts[0])``,
+  ``next_bits = bit_length(counts[2])``. Each section has ``(entries + 1) *
+  total_bits`` bits rounded up to bytes plus 8 padding bytes.
+* ``int32 nbytes`` then ``nbytes`` of NUL-terminated word strings (word ids are
+  their positions).
+
+Scoring matches the C library: trigram (w | h2 h1) if stored, else the
+(possibly blank) bigram (w | h1) plus backoff(h2 h1), else unigram(w) plus
+backoff(h1) plus backoff(h2 h1). All values here are log10.
+"""
+from __future__ import annotations
+
+import os
+import struct
+from dataclasses import dataclass, field
+
+import numpy as np
+
+MAGIC = b"Trie Language Model"
+LOG10_UNIT = float(np.log10(1.0001))  # file stores log base 1.0001
+QBITS = 16  # prob/backoff quantisation bits (fixed in sphinxbase)
+#: bits per word id in the packed keys below (2**21 words is plenty for 72.5k).
+KEY_BITS = 21
+
+
+@dataclass
+class TrieLM:
+    """A trigram LM as flat arrays; all log-probabilities are log10 (float32).
+
+    Keys put the predicted word first, as the file does:
+    ``bigram_keys[i] = w << 21 | h1`` for P(w | h1) and
+    ``trigram_keys[i] = w << 42 | h1 << 21 | h2`` for P(w | h2 h1); both sorted.
+    ``bigram_backoff[i]`` is the backoff weight of the word sequence ``h1 w``
+    used as a history (ARPA order), so backoff(h2 h1) is found at key
+    ``h1 << 21 | h2``. Bigram entries include the builder's "blank" bigrams
+    (prob = unigram + backoff, backoff 0) that make trigrams reachable.
+    """
+
+    vocab: list[str]
+    unigram_logprob: np.ndarray
+    unigram_backoff: np.ndarray
+    bigram_keys: np.ndarray
+    bigram_logprob: np.ndarray
+    bigram_backoff: np.ndarray
+    trigram_keys: np.ndarray
+    trigram_logprob: np.ndarray
+    word_index: dict[str, int] = field(repr=False, default_factory=dict)
+
+    def __post_init__(self):
+        if not self.word_index:
+            self.word_index = {w: i for i, w in enumerate(self.vocab)}
+
+    def ids(self, words) -> np.ndarray:
+        """Word ids (int64), -1 for words not in the vocabulary."""
+        get = self.word_index.get
+        return np.fromiter((get(w, -1) for w in words), dtype=np.int64, count=len(words))
+
+    @property
+    def nbytes(self) -> int:
+        return sum(a.nbytes for a in (self.unigram_logprob, self.unigram_backoff, self.bigram_keys,
+                                      self.bigram_logprob, self.bigram_backoff, self.trigram_keys,
+                                      self.trigram_logprob))
+
+    def logprob_batch(self, words, hist1, hist2) -> np.ndarray:
+        """log10 P(word | hist2 hist1) for arrays of word ids; hist1 is the newest history word.
+
+        A negative id in ``hist1``/``hist2`` means "no such history word" (as with
+        unknown words in pocketsphinx: the history is cut there). ``words`` must be
+        valid ids.
+        """
+        return logprob_batch(self, words, hist1, hist2)
+
+
+def _lookup(keys: np.ndarray, query: np.ndarray, valid: np.ndarray):
+    """Index of each query in sorted ``keys`` and whether it is present (and valid)."""
+    pos = np.searchsorted(keys, query)
+    pos = np.minimum(pos, len(keys) - 1)
+    found = valid & (keys[pos] == query)
+    return pos, found
+
+
+def logprob_batch(lm: TrieLM, words, hist1, hist2) -> np.ndarray:
+    w = np.asarray(words, dtype=np.int64)
+    h1 = np.asarray(hist1, dtype=np.int64)
+    h2 = np.asarray(hist2, dtype=np.int64)
+    w, h1, h2 = np.broadcast_arrays(w, h1, h2)
+    has1 = h1 >= 0
+    has2 = has1 & (h2 >= 0)  # history is cut at the first unknown word
+    uw = w.astype(np.uint64)
+    u1 = np.where(has1, h1, 0).astype(np.uint64)
+    u2 = np.where(has2, h2, 0).astype(np.uint64)
+    kb = np.uint64(KEY_BITS)
+
+    out = lm.unigram_logprob[w].astype(np.float64)
+    # P(w | h1): bigram if present, else unigram + backoff(h1)
+    bpos, bfound = _lookup(lm.bigram_keys, (uw << kb) | u1, has1)
+    out = np.where(bfound, lm.bigram_logprob[bpos],
+                   out + np.where(has1, lm.unigram_backoff[np.where(has1, h1, 0)], 0.0))
+    # backoff of the history "h2 h1" (stored under key h1 << 21 | h2)
+    hpos, hfound = _lookup(lm.bigram_keys, (u1 << kb) | u2, has2)
+    hist_bo = np.where(hfound, lm.bigram_backoff[hpos], 0.0)
+    # P(w | h2 h1): trigram if present, else the above + backoff(h2 h1)
+    tpos, tfound = _lookup(lm.trigram_keys, (uw << np.uint64(2 * KEY_BITS)) | (u1 << kb) | u2, has2 & bfound)
+    return np.where(tfound, lm.trigram_logprob[tpos], out + hist_bo)
+
+
+def _read_bits(buf: np.ndarray, bitpos: np.ndarray, nbits: int) -> np.ndarray:
+    """Little-endian bit fields (nbits <= 32) starting at bit offsets ``bitpos``."""
+    byte = (bitpos >> 3).astype(np.int64)
+    shift = (bitpos & 7).astype(np.uint64)
+    val = np.zeros(len(byte), dtype=np.uint64)
+    for k in range(5):  # 32 bits + up to 7 bits of shift fit in 5 bytes
+        val |= buf[byte + k].astype(np.uint64) << np.uint64(8 * k)
+    return (val >> shift) & np.uint64((1 << nbits) - 1)
+
+
+def _uniform_find(words: list[int], key: int, max_vocab: int) -> int:
+    """Index in ``words`` that sphinxbase's interpolation search returns for ``key``, or -1."""
+    before_it, before_v, after_it, after_v = -1, 0, len(words), max_vocab
+    if key > after_v:
+        return -1
+    while after_it - before_it > 1:
+        width = after_it - before_it - 1
+        pivot = before_it + 1 + (((key - before_v) * width) & 0xFFFFFFFF) // (after_v - before_v + 1)
+        mid = words[pivot]
+        if mid < key:
+            before_it, before_v = pivot, mid
+        elif mid > key:
+            after_it, after_v = pivot, mid
+        else:
+            return pivot
+    return -1
+
+
+def _reachable(keys: np.ndarray, max_vocab: int) -> np.ndarray:
+    """Mask of entries the C lookup can find; only nodes whose entries are out of order are checked."""
+    keep = np.ones(len(keys), dtype=bool)
+    bad = np.nonzero(keys[1:] <= keys[:-1])[0]
+    if len(bad) == 0:
+        return keep
+    mask = np.uint64((1 << KEY_BITS) - 1)
+    parent = keys >> np.uint64(KEY_BITS)
+    for p in np.unique(parent[bad]):
+        idx = np.nonzero(parent == p)[0]
+        words = [int(x) for x in keys[idx] & mask]
+        for j, i in enumerate(idx):
+            if _uniform_find(words, words[j], max_vocab) != j:
+                keep[i] = False
+    return keep
+
+
+def _section_size(entries: int, total_bits: int) -> int:
+    return ((1 + entries) * total_bits + 7) // 8 + 8
+
+
+def load_trie(path: str | os.PathLike) -> TrieLM:
+    """Read a sphinxbase trigram ``.lm.bin`` (trie format) into numpy arrays."""
+    data = np.fromfile(os.fspath(path), dtype=np.uint8)
+    raw = memoryview(data)
+    if bytes(raw[: len(MAGIC)]) != MAGIC:
+        raise ValueError(f"{path}: not a sphinx 'Trie Language Model' file")
+    off = len(MAGIC)
+    order = data[off]
+    off += 1
+    if order != 3:
+        raise NotImplementedError(f"only trigram models are supported (order={order})")
+    counts = struct.unpack_from("<3I", raw, off)
+    off += 12
+    off += 4  # legacy quantisation type
+    n1 = counts[0]
+    table = np.frombuffer(raw, dtype="<f4", count=3 * (1 << QBITS), offset=off).astype(np.float32)
+    off += table.nbytes
+    mid_prob_bins, mid_bo_bins, long_prob_bins = (table[i << QBITS:(i + 1) << QBITS] * np.float32(LOG10_UNIT)
+                                                   for i in range(3))
+
+    uni = np.frombuffer(raw, dtype=np.dtype([("p", "<f4"), ("bo", "<f4"), ("next", "<u4")]),
+                        count=n1 + 1, offset=off)
+    off += uni.nbytes
+    unigram_logprob = (uni["p"][:n1] * np.float32(LOG10_UNIT)).astype(np.float32)
+    unigram_backoff = (uni["bo"][:n1] * np.float32(LOG10_UNIT)).astype(np.float32)
+    uni_next = uni["next"].astype(np.int64)
+
+    word_bits = int(n1).bit_length()
+    next_bits = int(counts[2]).bit_length()
+    mid_bits = word_bits + 2 * QBITS + next_bits
+    long_bits = word_bits + QBITS
+    mid_size = _section_size(counts[1], mid_bits)
+    long_size = _section_size(counts[2], long_bits)
+    mid = data[off:off + mid_size]
+    off += mid_size
+    lng = data[off:off + long_size]
+    off += long_size
+
+    (nchars,) = struct.unpack_from("<i", raw, off)
+    off += 4
+    vocab = bytes(raw[off:off + nchars]).decode("utf-8", "replace").split("\0")[:n1]
+    if len(vocab) != n1:
+        raise ValueError(f"{path}: expected {n1} words, found {len(vocab)}")
+
+    # The header counts come from the builder's estimate of blank n-grams and can
+    # exceed what it really inserted (by 6 bigrams for en-us.lm.bin): the sections
+    # are sized by the header, the real extent is given by the pointers.
+    n2 = int(uni_next[n1])
+    # bigrams: entry i lies under unigram w where next[w] <= i < next[w + 1]
+    base = np.arange(n2 + 1, dtype=np.int64) * mid_bits
+    h1 = _read_bits(mid, base[:-1], word_bits)
+    bo_code = _read_bits(mid, base[:-1] + word_bits, QBITS).astype(np.int64)
+    p_code = _read_bits(mid, base[:-1] + word_bits + QBITS, QBITS).astype(np.int64)
+    tri_next = _read_bits(mid, base + word_bits + 2 * QBITS, next_bits).astype(np.int64)
+    n3 = int(tri_next[n2])
+    if n2 > counts[1] or n3 > counts[2] or np.any(np.diff(uni_next) < 0) or np.any(np.diff(tri_next) < 0):
+        raise ValueError(f"{path}: inconsistent trie pointers")
+    bw = np.repeat(np.arange(n1, dtype=np.uint64), np.diff(uni_next))
+    kb = np.uint64(KEY_BITS)
+    bigram_keys = (bw << kb) | h1
+    # trigrams: entry j lies under bigram i where tri_next[i] <= j < tri_next[i + 1]
+    tpar = np.repeat(np.arange(n2, dtype=np.int64), np.diff(tri_next))
+    tbase = np.arange(n3, dtype=np.int64) * long_bits
+    h2 = _read_bits(lng, tbase, word_bits)
+    t_code = _read_bits(lng, tbase + word_bits, QBITS).astype(np.int64)
+    trigram_keys = (bigram_keys[tpar] << kb) | h2
+
+    # The builder can leave a node's entries out of order (2 trigram nodes in
+    # en-us.lm.bin); the C library's interpolation search then misses some of
+    # them, so keep exactly the entries it can reach.
+    keep_b = _reachable(bigram_keys, n1)
+    keep_t = _reachable(trigram_keys, n1)
+    bigram_keys, p_code, bo_code = bigram_keys[keep_b], p_code[keep_b], bo_code[keep_b]
+    trigram_keys, t_code = trigram_keys[keep_t], t_code[keep_t]
+    order_b = np.argsort(bigram_keys, kind="stable")
+    order_t = np.argsort(trigram_keys, kind="stable")
+    bigram_keys, p_code, bo_code = bigram_keys[order_b], p_code[order_b], bo_code[order_b]
+    trigram_keys, t_code = trigram_keys[order_t], t_code[order_t]
+    if np.any(bigram_keys[1:] == bigram_keys[:-1]) or np.any(trigram_keys[1:] == trigram_keys[:-1]):
+        raise ValueError(f"{path}: duplicate n-grams")
+    return TrieLM(
+        vocab=vocab,
+        unigram_logprob=unigram_logprob,
+        unigram_backoff=unigram_backoff,
+        bigram_keys=bigram_keys,
+        bigram_logprob=mid_prob_bins[p_code],
+        bigram_backoff=mid_bo_bins[bo_code],
+        trigram_keys=trigram_keys,
+        trigram_logprob=long_prob_bins[t_code],
+    )
+
+
+def default_path() -> str:
+    import importlib.util
+
+    spec = importlib.util.find_spec("pocketsphinx")
+    if spec is None or not spec.submodule_search_locations:
+        raise ImportError("pocketsphinx is not installed")
+    return os.path.join(list(spec.submodule_search_locations)[0], "model", "en-us", "en-us.lm.bin")
