@@ -70,7 +70,6 @@ class Params:
 
     lm_weight: float = 0.3          # profile proposals: weight per log10 of LM preference, times ln(10);
     #                                 ~ the gain weight the fitted thesaurus model learned (0.6 per log10)
-    profile_bias: float = 0.0       # added to logit(substitution rate) for profile entries
     max_candidates: int = 25        # reverse-thesaurus candidates considered per word
     joint_candidates: int = 16      # per word, for joint two-word re-scoring
     joint_min_pmi: float = 1.0      # a restored pair must be a collocation at least this strong (log10)
@@ -111,6 +110,7 @@ class _Proposal:
     kind: str
     features: dict[str, float] | None = None
     restore_prob: float | None = None  # P(suggestion is the original); None: use the confidence
+    profile: str | None = None  # the spinner profile that proposed it
 
 
 #: Weights of the per-proposal classifier for thesaurus-based proposals, used until
@@ -123,9 +123,10 @@ DEFAULT_CORRECT = {"bias": -1.0, "gain_pos": 1.0, "mwe": 2.0}
 class _Doc:
     """Per-document token view with LM context helpers."""
 
-    def __init__(self, text: str, tokens: list[Token]):
+    def __init__(self, text: str, tokens: list[Token], truncated: bool = False):
         self.text = text
         self.tokens = tokens
+        self.truncated = truncated  # the text had more than MAX_WORDS words
         self.lw = [t.lower for t in tokens]
         self.starts = sentence_starts(text, tokens)
         self._left: dict[int, list[str]] = {}
@@ -217,23 +218,21 @@ class Engine:
                     if not origs:
                         continue
                     total = sum(origs.values())
-                    prior = _logit(prof.substitution_rate(key)) + p.profile_bias + self._lift(prof, key)
+                    ranked_origs = sorted(origs.items(), key=lambda kv: -kv[1])
+                    prior = profile_prior(prof, key, self.lm)
                     best = None
-                    for orig, count in sorted(origs.items(), key=lambda kv: -kv[1]):
+                    for orig, count in ranked_origs:
                         g = self.gain(doc, i, i + n, orig.split())
                         lo = prior + math.log(count / total) + p.lm_weight * LN10 * g
                         if best is None or lo > best[0]:
                             best = (lo, orig, count, g)
                     lo, orig, count, g = best
-                    alts = [o for o, _ in sorted(origs.items(), key=lambda kv: -kv[1]) if o != orig]
+                    alts = [o for o, _ in ranked_origs if o != orig]
                     reason = (f"spinner profile '{prof.name}': '{key}' replaced '{orig}' {count}x in learned "
                               f"examples; the language model {'prefers' if g > 0 else 'does not prefer'} "
                               f"'{orig}' here ({g:+.1f} log10)")
-                    out.append(_Proposal(i, i + n, orig, alts, lo, reason, "profile"))
+                    out.append(_Proposal(i, i + n, orig, alts, lo, reason, "profile", profile=prof.name))
         return out
-
-    def _lift(self, prof: Profile, key: str) -> float:
-        return profile_lift(prof, key, self.lm)
 
     def _word_candidates(self, word: str) -> list:
         """Reverse-thesaurus candidates, best first by channel prior x how common the word is.
@@ -461,8 +460,8 @@ class Engine:
 
     def proposals(self, text: str, profile="auto") -> tuple[_Doc, list[_Proposal]]:
         """All scored proposals before selection (used by calibration and the benchmark)."""
-        tokens = tokenize(text)[:MAX_WORDS]
-        doc = _Doc(text, tokens)
+        tokens = tokenize(text)
+        doc = _Doc(text, tokens[:MAX_WORDS], truncated=len(tokens) > MAX_WORDS)
         props = self._profile_proposals(doc, resolve(profile))
         lex, ranked = self._lexicon_proposals(doc)
         props += lex + self._phrase_proposals(doc) + self._joint_proposals(doc, ranked)
@@ -471,27 +470,22 @@ class Engine:
     # -- putting it together ----------------------------------------------------------
     def check(self, text: str, threshold: float | None = None, profile="auto") -> Report:
         threshold = DEFAULT_THRESHOLD if threshold is None else float(threshold)
-        tokens = tokenize(text)
-        truncated = len(tokens) > MAX_WORDS
-        if truncated:
-            tokens = tokens[:MAX_WORDS]
-        if not tokens:
+        doc, proposals = self.proposals(text, resolve(profile))
+        if not doc.tokens:
             return Report(0.0, threshold, [], text, 0)
-        profiles = resolve(profile)
-        doc, proposals = self.proposals(text, profiles)
         chosen = _select(proposals, doc)
         for pr in chosen:
             if pr.features is not None and pr.restore_prob is None:
                 pr.restore_prob = _sigmoid(self._local_logodds(pr.features, "correct"))
-        findings = [self._finding(doc, pr) for pr in chosen]
-        findings = [f for f in findings if f.confidence >= REPORT_CONFIDENCE]
+        kept = [(pr, f) for pr in chosen for f in (self._finding(doc, pr),) if f.confidence >= REPORT_CONFIDENCE]
+        findings = [f for _, f in kept]
         restored = _apply(text, findings)
-        features = _features(findings, len(tokens), profiles)
+        features = _features(findings, len(doc.tokens))
         score = self._score(features)
-        spinner, spinner_conf = _spinner(findings, profiles)
-        if truncated:
+        spinner, spinner_conf = _spinner(kept)
+        if doc.truncated:
             features["truncated_at_words"] = float(MAX_WORDS)
-        return Report(score, threshold, findings, restored, len(tokens), spinner, spinner_conf, features)
+        return Report(score, threshold, findings, restored, len(doc.tokens), spinner, spinner_conf, features)
 
     def _finding(self, doc: _Doc, pr: _Proposal) -> Finding:
         start, end = doc.tokens[pr.i].start, doc.tokens[pr.j - 1].end
@@ -506,6 +500,12 @@ class Engine:
         cal = self.calibration
         z = cal["intercept"] + sum(w * features.get(k, 0.0) for k, w in cal["weights"].items())
         return round(_sigmoid(z), 4)
+
+
+def profile_prior(prof: Profile, key: str, lm: LanguageModel) -> float:
+    """Prior log-odds that ``key`` in a text is this spinner's substitution:
+    logit(how often it was one in the profile's examples) + :func:`profile_lift`."""
+    return _logit(prof.substitution_rate(key)) + profile_lift(prof, key, lm)
 
 
 def profile_lift(prof: Profile, key: str, lm: LanguageModel) -> float:
@@ -526,8 +526,9 @@ def _select(proposals: list[_Proposal], doc: _Doc) -> list[_Proposal]:
     """Greedy non-overlapping choice, most confident first; returned in text order."""
     taken = [False] * len(doc.lw)
     chosen: list[_Proposal] = []
+    floor = _logit(REPORT_CONFIDENCE)
     for pr in sorted(proposals, key=lambda p: (-p.logodds, p.i)):
-        if pr.logodds < _logit(REPORT_CONFIDENCE):
+        if pr.logodds < floor:
             break
         if any(taken[pr.i:pr.j]):
             continue
@@ -554,7 +555,7 @@ def _apply(text: str, findings: list[Finding]) -> str:
     return "".join(parts)
 
 
-def _features(findings: list[Finding], n_words: int, profiles: list[Profile]) -> dict[str, float]:
+def _features(findings: list[Finding], n_words: int) -> dict[str, float]:
     # Densities shrink towards zero for short texts: one odd phrase in a headline is no verdict.
     per100 = 100.0 / (n_words + SHORT_TEXT_PSEUDOWORDS)
     # A function word swapped per a profile ("may" for "could") is restored, but it is
@@ -570,19 +571,16 @@ def _features(findings: list[Finding], n_words: int, profiles: list[Profile]) ->
     }
 
 
-def _spinner(findings: list[Finding], profiles: list[Profile]) -> tuple[str | None, float]:
-    """The profile that explains most findings, with the share it explains."""
-    if not profiles or not findings:
-        return None, 0.0
+def _spinner(kept: list[tuple[_Proposal, Finding]]) -> tuple[str | None, float]:
+    """The profile that explains most of the findings, with the share (of confidence) it explains."""
     counts: dict[str, float] = {}
-    for f in findings:
-        if f.kind == "profile" and f.confidence >= APPLY_CONFIDENCE:
-            name = f.reason.split("'")[1]
-            counts[name] = counts.get(name, 0.0) + f.confidence
+    for pr, f in kept:
+        if pr.profile is not None and f.confidence >= APPLY_CONFIDENCE:
+            counts[pr.profile] = counts.get(pr.profile, 0.0) + f.confidence
     if not counts:
         return None, 0.0
     name = max(counts, key=counts.get)
-    return name, round(counts[name] / max(sum(f.confidence for f in findings), 1e-9), 4)
+    return name, round(counts[name] / sum(f.confidence for _, f in kept), 4)
 
 
 def _load_calibration() -> dict:

@@ -16,7 +16,7 @@ from __future__ import annotations
 import functools
 import math
 import os
-from typing import Iterable, Sequence
+from typing import Sequence
 
 #: pocketsphinx reports log-probabilities in units of log base 1.0001.
 _LOG_UNIT = math.log10(1.0001)
@@ -95,6 +95,3 @@ class LanguageModel:
 
     def known(self, word: str) -> bool:
         return self.logprob(word) > UNKNOWN_LOGPROB
-
-    def words_known(self, words: Iterable[str]) -> list[bool]:
-        return [self.known(w) for w in words]
