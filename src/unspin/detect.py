@@ -40,6 +40,8 @@ from dataclasses import dataclass
 from importlib import resources
 from typing import Sequence
 
+import numpy as np
+
 from .lm import LanguageModel
 from .profiles import Profile, resolve
 from .report import DEFAULT_THRESHOLD, Finding, Report
@@ -118,54 +120,89 @@ class _Proposal:
 DEFAULT_LOCAL = {"bias": -4.0, "gain_pos": 2.0, "channel": 0.3, "fit_spun": -1.5, "name": -2.5, "mwe": 2.0}
 #: Weights of the second model: is the suggestion the original, given a substitution?
 DEFAULT_CORRECT = {"bias": -1.0, "gain_pos": 1.0, "mwe": 2.0}
+#: Per-proposal features, in the column order of the engine's feature matrices.
+FEATURES = ("bias", "gain", "gain_pos", "channel", "fit_spun", "fit_cand", "uni_spun", "uni_cand", "name",
+            "multi_spun", "multi_cand", "joint", "mwe")
+#: Extra features of jointly re-scored pairs: collocation strength of the candidate and observed pair.
+JOINT_FEATURES = ("pair_pmi_cand", "pair_pmi_spun")
 
 
 class _Doc:
-    """Per-document token view with LM context helpers."""
+    """Per-document token view: lower-case words, their LM ids and each position's LM context.
 
-    def __init__(self, text: str, tokens: list[Token], truncated: bool = False):
+    Contexts are arrays over positions so whole batches of candidates are scored in
+    one vectorised pass: ``L2, L1`` are the two words before position i (``<s>`` at
+    a sentence start, -1 for none), ``R1, R2`` the words after a span ending at j
+    (``</s>`` where the sentence ends) and ``NR`` how many of them are scored.
+    """
+
+    def __init__(self, text: str, tokens: list[Token], lm: LanguageModel, truncated: bool = False):
         self.text = text
         self.tokens = tokens
         self.truncated = truncated  # the text had more than MAX_WORDS words
         self.lw = [t.lower for t in tokens]
         self.starts = sentence_starts(text, tokens)
-        self._left: dict[int, list[str]] = {}
-        self.spun_cache: dict[tuple[int, int], tuple[float, float, float]] = {}
-
-    def left(self, i: int) -> list[str]:
-        ctx = self._left.get(i)
-        if ctx is None:
-            ctx = self._left[i] = self._compute_left(i)
-        return ctx
-
-    def _compute_left(self, i: int) -> list[str]:
-        """Up to two words of history before token i, '<s>' at a sentence start."""
-        ctx: list[str] = []
-        k = i
-        while k > 0 and len(ctx) < 2:
-            if self.starts[k]:
-                break
-            k -= 1
-            ctx.insert(0, self.lw[k])
-        if len(ctx) < 2 and (k == 0 or self.starts[k]):
-            ctx.insert(0, "<s>")
-        return ctx[-2:]
-
-    def right(self, j: int) -> list[str]:
-        """Up to two words after token j-1, '</s>' where the sentence ends."""
-        ctx: list[str] = []
-        k = j
-        while len(ctx) < 2:
-            if k >= len(self.lw) or self.starts[k]:
-                ctx.append("</s>")
-                break
-            ctx.append(self.lw[k])
-            k += 1
-        return ctx
+        n = len(tokens)
+        ids = self.ids = lm.ids(self.lw)
+        bos, eos = lm.ids(["<s>", "</s>"]).tolist()
+        st = np.array(self.starts, dtype=bool)
+        if n:
+            st[0] = True
+        pad = np.concatenate([[-1, -1], ids, [-1, -1]])  # pad[k + 2] == ids[k]
+        st_prev = np.concatenate([[True], st[:-1]])
+        self.L1 = np.where(st, bos, pad[1:n + 1])
+        self.L2 = np.where(st, -1, np.where(st_prev, bos, pad[:n]))
+        # a span ending at j (0..n): the sentence ends there if j == n or token j opens one
+        end0 = np.concatenate([st, [True]])
+        end1 = np.concatenate([st[1:], [True, True]]) if n else np.array([True])
+        self.R1 = np.where(end0, eos, pad[2:n + 3])
+        self.R2 = np.where(end1, eos, pad[3:n + 4])
+        self.NR = np.where(end0, 1, 2)
 
     def is_name_like(self, i: int) -> bool:
         t = self.tokens[i].text
         return t[:1].isupper() and not self.starts[i]
+
+
+@dataclass
+class _Cands:
+    """One string's reverse-thesaurus candidates as arrays, built once per string and cached."""
+
+    texts: list[str]
+    prior: np.ndarray      # channel log-prior of each candidate
+    first: np.ndarray      # LM id of each candidate's first word
+    flat: np.ndarray       # LM ids of all candidates' words, concatenated
+    off: np.ndarray        # where each candidate starts in ``flat``
+    lens: np.ndarray       # words per candidate
+    tdesc: np.ndarray      # rank in descending text order (the shortlist's tie-break)
+    uni_mean: np.ndarray   # mean unigram log10 P over each candidate's words
+    uni_first: np.ndarray  # unigram log10 P of each candidate's first word
+    joint: list[tuple[str, float]]  # context-free list for joint pair scoring
+
+
+def _concat(parts: list[np.ndarray], dtype) -> np.ndarray:
+    return np.concatenate(parts) if parts else np.zeros(0, dtype=dtype)
+
+
+def _ragged(items: list[Sequence[int]]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(flat, offsets, lengths) of a list of id sequences."""
+    lens = np.fromiter((len(x) for x in items), dtype=np.int64, count=len(items))
+    off = np.zeros(len(items), dtype=np.int64)
+    if len(items) > 1:
+        np.cumsum(lens[:-1], out=off[1:])
+    flat = np.fromiter((w for x in items for w in x), dtype=np.int64, count=int(lens.sum()))
+    return flat, off, lens
+
+
+def _group_order(group: np.ndarray, *keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Rows sorted by group, then by ``keys`` (ascending, first key most significant),
+    and each sorted row's rank within its group."""
+    order = np.lexsort((*reversed(keys), group))
+    g = group[order]
+    first = np.concatenate([[True], g[1:] != g[:-1]]) if len(g) else np.zeros(0, dtype=bool)
+    starts = np.nonzero(first)[0]
+    rank = np.arange(len(g)) - np.repeat(starts, np.diff(np.append(starts, len(g))))
+    return order, rank
 
 
 class Engine:
@@ -183,30 +220,114 @@ class Engine:
         self.lexicon = lexicon
         self.params = params
         self.calibration = _load_calibration()
+        self._weights = {m: self._weight_vector(m) for m in ("local", "local_joint", "correct", "correct_joint")}
+        self._cands_cache: dict[str, _Cands | None] = {}
+        self._pairs_cache: dict[tuple[str, str], list] = {}
+        self._mwe_cache: dict[str, bool] = {}
+
+    def _weight_vector(self, model: str) -> np.ndarray:
+        cal = self.calibration
+        base = model.removesuffix("_joint")
+        w = (model.endswith("_joint") and cal.get(model)) or cal.get(base) \
+            or (DEFAULT_LOCAL if base == "local" else DEFAULT_CORRECT)
+        return np.array([w.get(k, 0.0) for k in FEATURES + JOINT_FEATURES])
 
     # -- language-model comparisons ------------------------------------------------
-    def gain(self, doc: _Doc, i: int, j: int, cand: Sequence[str]) -> float:
-        """log10 preference of the LM for ``cand`` over tokens [i, j) in context."""
-        left, right = doc.left(i), doc.right(j)
-        return self.lm.window_logprob(left, cand, right) - self._spun_side(doc, i, j)[0]
+    def _unigram(self, ids: np.ndarray) -> np.ndarray:
+        return self.lm.batch_logprob(ids, -1, -1)
 
-    def _spun_side(self, doc: _Doc, i: int, j: int) -> tuple[float, float, float]:
-        """(window log-prob, context fit, mean unigram log-prob) of the observed span, once per span."""
-        key = (i, j)
-        got = doc.spun_cache.get(key)
-        if got is None:
-            lm = self.lm
-            spun = doc.lw[i:j]
-            got = (lm.window_logprob(doc.left(i), spun, doc.right(j)), self._context_fit(doc, i, j, spun),
-                   sum(lm.logprob(w) for w in spun) / len(spun))
-            doc.spun_cache[key] = got
-        return got
+    def _windows(self, doc: _Doc, I: np.ndarray, J: np.ndarray, flat: np.ndarray, off: np.ndarray,
+                 lens: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """For each row, tokens [I, J) replaced by the middle ``flat[off:off+lens]``:
+        log10 P of the middle plus the (up to) two right-context words it conditions,
+        given the left context, and log10 P(first middle word | left context).
+
+        Comparing the first value for two middles of the same span tells which one
+        the model prefers there (:meth:`LanguageModel.window_logprob`, vectorised).
+        """
+        m = len(I)
+        if m == 0:
+            return np.zeros(0), np.zeros(0)
+        width = int(lens.max())
+        seq = np.full((m, width + 4), -1, dtype=np.int64)
+        seq[:, 0], seq[:, 1] = doc.L2[I], doc.L1[I]
+        col = np.arange(width)
+        inside = col[None, :] < lens[:, None]
+        seq[:, 2:2 + width] = np.where(inside, flat[np.minimum(off[:, None] + col[None, :], len(flat) - 1)], -1)
+        rows = np.arange(m)
+        nr = doc.NR[J]
+        seq[rows, 2 + lens] = doc.R1[J]
+        seq[rows, 3 + lens] = np.where(nr == 2, doc.R2[J], -1)
+        total = 2 + lens + nr
+        r, c = np.nonzero(np.arange(2, width + 4)[None, :] < total[:, None])
+        c += 2
+        vals = self.lm.batch_logprob(seq[r, c], seq[r, c - 1], seq[r, c - 2])
+        return np.bincount(r, weights=vals, minlength=m), vals[c == 2]
+
+    def _spun(self, doc: _Doc, I: np.ndarray, J: np.ndarray):
+        """(window log-prob, context fit, mean unigram log-prob) of the observed spans."""
+        win, first = self._windows(doc, I, J, doc.ids, I, J - I)
+        uni = self._unigram(doc.ids)
+        csum = np.concatenate([[0.0], np.cumsum(uni)])
+        return win, first - uni[I], (csum[J] - csum[I]) / (J - I)
+
+    def _feature_matrix(self, doc: _Doc, I, J, flat, off, lens, channel, uni_cand, uni_first,
+                        kind: str) -> np.ndarray:
+        """Rows of FEATURES (+ JOINT_FEATURES, zero here) for candidates replacing spans [I, J)."""
+        win, first = self._windows(doc, I, J, flat, off, lens)
+        s_win, s_fit, s_uni = self._spun(doc, I, J)
+        g = win - s_win
+        m = len(I)
+        F = np.zeros((m, len(FEATURES) + len(JOINT_FEATURES)))
+        F[:, 0] = 1.0
+        F[:, 1] = g
+        F[:, 2] = np.maximum(g, 0.0)
+        F[:, 3] = channel
+        F[:, 4] = s_fit
+        F[:, 5] = first - uni_first
+        F[:, 6] = s_uni
+        F[:, 7] = uni_cand
+        F[:, 8] = [doc.is_name_like(i) for i in I.tolist()]
+        F[:, 9] = (J - I) > 1
+        F[:, 10] = lens > 1
+        F[:, 11] = kind == "tortured"
+        return F
 
     # -- candidate sources ------------------------------------------------------------
+    def _cands(self, key: str) -> _Cands | None:
+        """Reverse-thesaurus candidates of ``key``, best first by channel prior x how common
+        the word is, as arrays (cached per string across documents).
+
+        Rare words win on the channel prior alone (few synonyms each), but spinners
+        replace ordinary words, so the unigram probability breaks ties. The ranking is
+        precomputed at build time (``scripts/build_lexicon.py``), so this is a table slice.
+        """
+        got = self._cands_cache.get(key, False)
+        if got is not False:
+            return got
+        cands = self.lexicon.ranked_candidates(key, self.params.max_candidates) if self.lexicon else []
+        out = None
+        if cands:
+            texts = [c.text for c in cands]
+            words = [t.split() for t in texts]
+            flat, off, lens = _ragged([self.lm.ids(w).tolist() for w in words])
+            uni = self._unigram(flat)
+            csum = np.concatenate([[0.0], np.cumsum(uni)])
+            tdesc = np.empty(len(texts), dtype=np.int64)
+            tdesc[sorted(range(len(texts)), key=texts.__getitem__, reverse=True)] = np.arange(len(texts))
+            joint = [(c.text, c.logprior) for c in cands[: self.params.joint_candidates]
+                     if " " not in c.text and c.text not in STOPWORDS]
+            out = _Cands(texts, np.array([c.logprior for c in cands]), flat[off], flat, off, lens, tdesc,
+                         (csum[off + lens] - csum[off]) / lens, uni[off], joint)
+        if len(self._cands_cache) > 200_000:  # bound memory on long corpus runs
+            self._cands_cache.clear()
+        self._cands_cache[key] = out
+        return out
+
     def _profile_proposals(self, doc: _Doc, profiles: list[Profile]) -> list[_Proposal]:
-        out: list[_Proposal] = []
         lw = doc.lw
         p = self.params
+        hits = []  # (profile, i, j, key, ranked originals)
         for prof in profiles:
             maxn = prof.max_key_words
             for i in range(len(lw)):
@@ -215,180 +336,145 @@ class Engine:
                         break
                     key = lw[i] if n == 1 else " ".join(lw[i:i + n])
                     origs = prof.table.get(key)
-                    if not origs:
-                        continue
-                    total = sum(origs.values())
-                    ranked_origs = sorted(origs.items(), key=lambda kv: -kv[1])
-                    prior = profile_prior(prof, key, self.lm)
-                    best = None
-                    for orig, count in ranked_origs:
-                        g = self.gain(doc, i, i + n, orig.split())
-                        lo = prior + math.log(count / total) + p.lm_weight * LN10 * g
-                        if best is None or lo > best[0]:
-                            best = (lo, orig, count, g)
-                    lo, orig, count, g = best
-                    alts = [o for o, _ in ranked_origs if o != orig]
-                    reason = (f"spinner profile '{prof.name}': '{key}' replaced '{orig}' {count}x in learned "
-                              f"examples; the language model {'prefers' if g > 0 else 'does not prefer'} "
-                              f"'{orig}' here ({g:+.1f} log10)")
-                    out.append(_Proposal(i, i + n, orig, alts, lo, reason, "profile", profile=prof.name))
+                    if origs:
+                        hits.append((prof, i, i + n, key, sorted(origs.items(), key=lambda kv: -kv[1])))
+        if not hits:
+            return []
+        rows = [(i, j, orig) for _, i, j, _, ranked in hits for orig, _ in ranked]
+        I = np.array([r[0] for r in rows], dtype=np.int64)
+        J = np.array([r[1] for r in rows], dtype=np.int64)
+        flat, off, lens = _ragged([self.lm.ids(r[2].split()).tolist() for r in rows])
+        gains = (self._windows(doc, I, J, flat, off, lens)[0] - self._spun(doc, I, J)[0]).tolist()
+        out: list[_Proposal] = []
+        k = 0
+        for prof, i, j, key, ranked in hits:
+            total = sum(c for _, c in ranked)
+            prior = profile_prior(prof, key, self.lm)
+            best = None
+            for orig, count in ranked:
+                g = gains[k]
+                k += 1
+                lo = prior + math.log(count / total) + p.lm_weight * LN10 * g
+                if best is None or lo > best[0]:
+                    best = (lo, orig, count, g)
+            lo, orig, count, g = best
+            alts = [o for o, _ in ranked if o != orig]
+            reason = (f"spinner profile '{prof.name}': '{key}' replaced '{orig}' {count}x in learned "
+                      f"examples; the language model {'prefers' if g > 0 else 'does not prefer'} "
+                      f"'{orig}' here ({g:+.1f} log10)")
+            out.append(_Proposal(i, j, orig, alts, lo, reason, "profile", profile=prof.name))
         return out
 
-    def _word_candidates(self, word: str) -> list:
-        """Reverse-thesaurus candidates, best first by channel prior x how common the word is.
+    def _score_cands(self, doc: _Doc, spans: list[tuple[int, int]], entries: list[_Cands], kind: str,
+                     shortlist: int | None = None):
+        """Score each span's candidates in one vectorised pass.
 
-        Rare words win on the channel prior alone (few synonyms each), but spinners
-        replace ordinary words, so the unigram probability breaks ties. The ranking is
-        precomputed at build time (``scripts/build_lexicon.py``), so this is a table slice.
+        With ``shortlist``, a cheap first pass keeps each span's best few candidates
+        by log P(candidate | two words before) plus its channel prior: full features
+        cost ~10 language-model lookups per candidate, this one lookup (profiled:
+        this was the hot loop of check()). Returns, per span, (row of the best
+        candidate, rows ranked by log-odds), the feature matrix and the log-odds.
         """
-        if self.lexicon is None:
-            return []
-        return self.lexicon.ranked_candidates(word, self.params.max_candidates)
-
-    def _context_fit(self, doc: _Doc, i: int, j: int, cand: Sequence[str]) -> float:
-        """How much the left context predicts ``cand`` beyond its frequency (log10 PMI, first word).
-
-        A word that its neighbours predict ("second quarter", "interest rates") is
-        unlikely to be a spinner's pick, however common its synonyms are.
-        """
-        lm = self.lm
-        return lm.logprob(cand[0], doc.left(i)) - lm.logprob(cand[0])
-
-    def _features(self, doc: _Doc, i: int, j: int, cand: Sequence[str], channel: float, kind: str) -> dict[str, float]:
-        lm = self.lm
-        n_spun = j - i
-        window, fit_spun, uni_spun = self._spun_side(doc, i, j)
-        g = lm.window_logprob(doc.left(i), cand, doc.right(j)) - window
-        return {
-            "bias": 1.0,
-            "gain": g,
-            "gain_pos": max(g, 0.0),
-            "channel": channel,
-            "fit_spun": fit_spun,
-            "fit_cand": self._context_fit(doc, i, j, cand),
-            "uni_spun": uni_spun,
-            "uni_cand": sum(lm.logprob(w) for w in cand) / len(cand),
-            "name": 1.0 if doc.is_name_like(i) else 0.0,
-            "multi_spun": float(n_spun > 1),
-            "multi_cand": float(len(cand) > 1),
-            "joint": float(kind == "tortured"),
-            "mwe": float(kind == "tortured" and self.lexicon is not None and self.lexicon.is_mwe(" ".join(cand))),
-        }
-
-    def _local_logodds(self, feats: dict[str, float], model: str = "local") -> float:
-        """Log-odds from a fitted linear model; joint pairs have their own weights."""
-        cal = self.calibration
-        w = (feats.get("joint") and cal.get(model + "_joint")) or cal.get(model) \
-            or (DEFAULT_LOCAL if model == "local" else DEFAULT_CORRECT)
-        return sum(w.get(k, 0.0) * v for k, v in feats.items())
-
-    def _best(self, doc: _Doc, i: int, j: int, cands: list[tuple[str, float]], kind: str):
-        """Score every candidate; return (logodds, text, features, ranked texts) or None."""
-        scored = []
-        for text, channel in cands:
-            f = self._features(doc, i, j, text.split(), channel, kind)
-            scored.append((self._local_logodds(f), text, f))
-        if not scored:
-            return None
-        scored.sort(key=lambda t: -t[0])
-        lo, text, f = scored[0]
-        return lo, text, f, [t for _, t, _ in scored]
-
-    def _shortlist(self, doc: _Doc, i: int, cands: list) -> list[tuple[str, float]]:
-        """Cheap first pass: one trigram lookup per candidate, keep the best few.
-
-        Full features cost ~10 language-model lookups per candidate; scoring each
-        candidate by log P(candidate | two words before) plus its channel prior first
-        keeps the per-word cost near one lookup per candidate (profiled: this loop
-        dominates check()).
-        """
-        k = self.params.shortlist
-        if len(cands) <= k:
-            return [(c.text, c.logprior) for c in cands]
-        left = tuple(doc.left(i)[-2:])
-        lm = self.lm
-        get = lm._cache.get  # hot loop: read the LM cache directly, fall back on a miss
-        scored = []
-        for c in cands:
-            first = c.text.partition(" ")[0]
-            v = get((first, *left))
-            if v is None:
-                v = lm.logprob(first, left)
-            scored.append((v + 0.4 * c.logprior / LN10, c.text, c.logprior))
-        scored.sort(reverse=True)
-        return [(t, prior) for _, t, prior in scored[:k]]
+        counts = np.array([len(e.texts) for e in entries], dtype=np.int64)
+        grp = np.repeat(np.arange(len(entries)), counts)
+        base = np.concatenate([[0], np.cumsum(counts)[:-1]])
+        local = np.arange(len(grp)) - base[grp]
+        I0 = np.array([s[0] for s in spans], dtype=np.int64)
+        J0 = np.array([s[1] for s in spans], dtype=np.int64)
+        prior = _concat([e.prior for e in entries], np.float64)
+        lens = _concat([e.lens for e in entries], np.int64)
+        flat = _concat([e.flat for e in entries], np.int64)
+        flat_base = np.concatenate([[0], np.cumsum([len(e.flat) for e in entries])[:-1]])
+        off = _concat([e.off for e in entries], np.int64) + flat_base[grp]
+        if shortlist is not None:
+            first = _concat([e.first for e in entries], np.int64)
+            tdesc = _concat([e.tdesc for e in entries], np.int64)
+            I = I0[grp]
+            v = self.lm.batch_logprob(first, doc.L1[I], doc.L2[I]) + 0.4 * prior / LN10
+            big = counts[grp] > shortlist
+            order, rank = _group_order(grp, np.where(big, -v, 0.0), np.where(big, tdesc, local))
+            sel = order[rank < shortlist]
+        else:
+            sel = np.arange(len(grp))
+        g = grp[sel]
+        F = self._feature_matrix(doc, I0[g], J0[g], flat, off[sel], lens[sel], prior[sel],
+                                 _concat([e.uni_mean for e in entries], np.float64)[sel],
+                                 _concat([e.uni_first for e in entries], np.float64)[sel], kind)
+        lo = F @ self._weights["local"]
+        order, rank = _group_order(g, -lo, np.arange(len(g)))
+        ranked: list[list[int]] = [[] for _ in entries]
+        for r in order.tolist():
+            ranked[g[r]].append(r)
+        return ranked, sel, grp, local, F, lo
 
     def _lexicon_proposals(self, doc: _Doc) -> tuple[list[_Proposal], dict[int, list[tuple[str, float]]]]:
         """Single-word reverse-thesaurus proposals, plus each word's ranked candidates for joint scoring."""
         out: list[_Proposal] = []
         ranked: dict[int, list[tuple[str, float]]] = {}
+        if self.lexicon is None:
+            return out, ranked
         p = self.params
+        spans, entries = [], []
         for i, w in enumerate(doc.lw):
             if len(w) < 3 or w in STOPWORDS or not w.isalpha():
                 continue
             tok = doc.tokens[i].text
             if tok.isupper() and len(tok) > 1:
                 continue  # acronyms
-            cands = self._word_candidates(w)
-            if not cands:
-                continue
-            shortlist = self._shortlist(doc, i, cands)
-            lo, text, f, order = self._best(doc, i, i + 1, shortlist, "substitution")
+            e = self._cands(w)
+            if e is not None:
+                spans.append((i, i + 1))
+                entries.append(e)
+        if not entries:
+            return out, ranked
+        order, sel, grp, local, F, lo = self._score_cands(doc, spans, entries, "substitution", p.shortlist)
+        local_sel = local[sel].tolist()
+        lo_l = lo.tolist()
+        for k, ((i, _), e) in enumerate(zip(spans, entries)):
+            rows = order[k]
+            best = rows[0]
+            text = e.texts[local_sel[best]]
             # Joint re-scoring uses the context-free ranking: in a tortured phrase the
             # neighbour is spun too, so single-word context scores mislead. Only words
             # with some single-word evidence take part (it bounds the pair search).
-            if lo >= p.joint_min_logodds:
-                ranked[i] = [(c.text, c.logprior) for c in cands[: p.joint_candidates]
-                             if " " not in c.text and c.text not in STOPWORDS]
+            if lo_l[best] >= p.joint_min_logodds:
+                ranked[i] = e.joint
+            f = dict(zip(FEATURES, F[best].tolist()))
             kind = "name" if f["name"] else "substitution"
             g = f["gain"]
+            w = doc.lw[i]
             reason = (f"unusual word here; '{w}' is a thesaurus synonym of '{text}', which is "
                       f"{10 ** g:.0f}x more likely in this context" if g > 0 else
                       f"'{w}' is a thesaurus synonym of '{text}'")
-            out.append(_Proposal(i, i + 1, text, order[1:4], lo, reason, kind, f))
+            alts = [e.texts[local_sel[r]] for r in rows[1:4]]
+            out.append(_Proposal(i, i + 1, text, alts, lo_l[best], reason, kind, f))
         return out, ranked
 
     def _phrase_proposals(self, doc: _Doc) -> list[_Proposal]:
         """Multi-word spun forms that are thesaurus entries ("financial institution" -> "bank")."""
         if self.lexicon is None:
             return []
-        out: list[_Proposal] = []
+        spans, entries = [], []
         for i, j in self.lexicon.phrase_keys(doc.lw):
-            key = " ".join(doc.lw[i:j])
-            best = self._best(doc, i, j, [(c.text, c.logprior) for c in self._word_candidates(key)], "phrase")
-            if best is None:
-                continue
-            lo, text, f, order = best
+            e = self._cands(" ".join(doc.lw[i:j]))
+            if e is not None:
+                spans.append((i, j))
+                entries.append(e)
+        if not entries:
+            return []
+        order, sel, grp, local, F, lo = self._score_cands(doc, spans, entries, "phrase")
+        out: list[_Proposal] = []
+        for k, ((i, j), e) in enumerate(zip(spans, entries)):
+            rows = order[k]
+            best = rows[0]
+            text = e.texts[int(local[sel[best]])]
+            f = dict(zip(FEATURES, F[best].tolist()))
             g = f["gain"]
+            key = " ".join(doc.lw[i:j])
             reason = (f"'{key}' is a thesaurus rendering of '{text}', {10 ** g:.0f}x more likely here" if g > 0
                       else f"'{key}' is a thesaurus rendering of '{text}'")
-            out.append(_Proposal(i, j, text, order[1:4], lo, reason, "phrase", f))
-        return out
-
-    def _pair_pmi(self, a: str, b: str) -> float:
-        """Collocation strength log10 P(b|a) - log10 P(b): high for terms like 'random forest'."""
-        return self.lm.logprob(b, (a,)) - self.lm.logprob(b)
-
-    def _pair_table(self, w1: str, w2: str, left_opts, right_opts) -> list[tuple[float, str, str, float]]:
-        """(collocation strength, a, b, channel) for every candidate pair but the observed one.
-
-        The hot loop of joint scoring (hundreds of pairs per position): it reads the LM
-        cache directly and calls the model only on a miss; values equal :meth:`_pair_pmi`.
-        """
-        lm = self.lm
-        get = lm._cache.get
-        out = []
-        for b, lpb in right_opts:
-            ub = get((b,))
-            if ub is None:
-                ub = lm.logprob(b)
-            for a, lpa in left_opts:
-                if a == w1 and b == w2:
-                    continue
-                v = get((b, a))
-                if v is None:
-                    v = lm.logprob(b, (a,))
-                out.append((v - ub, a, b, lpa + lpb))
+            alts = [e.texts[int(local[sel[r]])] for r in rows[1:4]]
+            out.append(_Proposal(i, j, text, alts, float(lo[best]), reason, "phrase", f))
         return out
 
     def _term_pairs(self, w1: str, w2: str, left_opts, right_opts, limit: int = 2):
@@ -408,6 +494,68 @@ class Engine:
                         return out
         return out
 
+    def _pair_searches(self, jobs: list[tuple[str, str, list, list]]) -> list[list[tuple[float, str, str, float]]]:
+        """For each adjacent word pair, the candidate pairs worth full features:
+        (collocation strength, a, b, channel), strongest first.
+
+        Each side may also keep its word: many tortured phrases spin only one word
+        of a term ("liver disappointment" for "liver failure"). All combinations are
+        ranked by collocation strength log10 P(b|a) - log10 P(b) (hundreds per pair,
+        one vectorised pass for the whole document); only the best few that form a
+        collocation are kept. Known multi-word terms among the combinations are kept
+        whatever the LM thinks: a news-trained LM does not know most technical terms.
+        The result depends on the two words only, so it is cached across documents.
+        """
+        p = self.params
+        results: list = [None] * len(jobs)
+        todo = []
+        for k, (w1, w2, lo_list, ro_list) in enumerate(jobs):
+            hit = self._pairs_cache.get((w1, w2))
+            if hit is not None:
+                results[k] = hit
+                continue
+            left = [(w1, KEEP_PRIOR), *lo_list]
+            right = [(w2, KEEP_PRIOR), *ro_list]
+            todo.append((k, w1, w2, left, right))
+        if todo:
+            a_ids, b_ids, sizes = [], [], []
+            for _, _, _, left, right in todo:
+                la = self.lm.ids([a for a, _ in left])
+                rb = self.lm.ids([b for b, _ in right])
+                a_ids.append(np.repeat(la, len(rb)))
+                b_ids.append(np.tile(rb, len(la)))
+                sizes.append(len(la) * len(rb))
+            A, B = np.concatenate(a_ids), np.concatenate(b_ids)
+            pmi_all = self.lm.batch_logprob(B, A, -1) - self._unigram(B)
+            bounds = np.cumsum(sizes)[:-1]
+            for (k, w1, w2, left, right), pmi in zip(todo, np.split(pmi_all, bounds)):
+                nb = len(right)
+                pairs = []
+                for r in np.nonzero(pmi >= p.joint_min_pmi)[0].tolist():
+                    (a, lpa), (b, lpb) = left[r // nb], right[r % nb]
+                    if a == w1 and b == w2:
+                        continue
+                    pairs.append((float(pmi[r]), a, b, lpa + lpb))
+                pairs = sorted(pairs, reverse=True)[: p.joint_keep]
+                seen = {(a, b) for _, a, b, _ in pairs}
+                for a, b, channel in self._term_pairs(w1, w2, left, right):
+                    if (a, b) not in seen:
+                        pairs.append((self._pair_pmi(a, b), a, b, channel))
+                if len(self._pairs_cache) > 200_000:
+                    self._pairs_cache.clear()
+                self._pairs_cache[(w1, w2)] = results[k] = pairs
+        return results
+
+    def _pair_pmi(self, a: str, b: str) -> float:
+        """Collocation strength log10 P(b|a) - log10 P(b): high for terms like 'random forest'."""
+        return self.lm.logprob(b, (a,)) - self.lm.logprob(b)
+
+    def _is_mwe(self, phrase: str) -> bool:
+        got = self._mwe_cache.get(phrase)
+        if got is None:
+            got = self._mwe_cache[phrase] = self.lexicon is not None and self.lexicon.is_mwe(phrase)
+        return got
+
     def _joint_proposals(self, doc: _Doc, ranked: dict[int, list[tuple[str, float]]]) -> list[_Proposal]:
         """Re-score adjacent suspicious words together: tortured phrases swap every word of a term.
 
@@ -415,57 +563,65 @@ class Engine:
         "intelligence" when its neighbour is spun too; the pair does, because
         "artificial intelligence" is a strong collocation and "counterfeit
         consciousness" is none. Pairs of candidates are ranked by that collocation
-        strength first, and only the best few get full context features.
+        strength first (:meth:`_pair_searches`), and only the best few get full
+        context features.
         """
-        out: list[_Proposal] = []
         p = self.params
-        for i in sorted(ranked):
-            if i + 1 not in ranked or doc.starts[i + 1]:
-                continue
+        starts = [i for i in sorted(ranked) if i + 1 in ranked and not doc.starts[i + 1]
+                  # a comma or dash between them: not one term
+                  and doc.text[doc.tokens[i].end:doc.tokens[i + 1].start].isspace()]
+        if not starts:
+            return []
+        idx = np.array(starts, dtype=np.int64)
+        w2 = doc.ids[idx + 1]
+        spun_pmi = (self.lm.batch_logprob(w2, doc.ids[idx], -1) - self._unigram(w2)).tolist()
+        # the observed pair must not itself be a collocation ("interest rates")
+        keep = [(i, s) for i, s in zip(starts, spun_pmi) if s <= p.joint_max_spun_pmi]
+        searches = self._pair_searches([(doc.lw[i], doc.lw[i + 1], ranked[i], ranked[i + 1]) for i, _ in keep])
+        rows = [(i, s, pmi, a, b, ch) for (i, s), pairs in zip(keep, searches) for pmi, a, b, ch in pairs]
+        if not rows:
+            return []
+        I = np.array([r[0] for r in rows], dtype=np.int64)
+        ab = self.lm.ids([w for r in rows for w in (r[3], r[4])])
+        uni = self._unigram(ab)
+        F = self._feature_matrix(doc, I, I + 2, ab, np.arange(0, len(ab), 2), np.full(len(rows), 2),
+                                 np.array([r[5] for r in rows]), (uni[0::2] + uni[1::2]) / 2, uni[0::2], "tortured")
+        F[:, 12] = [self._is_mwe(f"{r[3]} {r[4]}") for r in rows]
+        F[:, 13] = [r[2] for r in rows]
+        F[:, 14] = [r[1] for r in rows]
+        lo = (F @ self._weights["local_joint"]).tolist()
+        best: dict[int, int] = {}
+        for k, r in enumerate(rows):
+            if r[0] not in best or lo[k] > lo[best[r[0]]]:
+                best[r[0]] = k
+        out: list[_Proposal] = []
+        names = FEATURES + JOINT_FEATURES
+        for i, k in best.items():
+            f = dict(zip(names, F[k].tolist()))
+            text = f"{rows[k][3]} {rows[k][4]}"
             w1, w2 = doc.lw[i], doc.lw[i + 1]
-            if not doc.text[doc.tokens[i].end:doc.tokens[i + 1].start].isspace():
-                continue  # a comma or dash between them: not one term
-            spun_pmi = self._pair_pmi(w1, w2)
-            if spun_pmi > p.joint_max_spun_pmi:
-                continue  # the observed pair is itself a collocation ("interest rates")
-            # Each side may also keep its word: many tortured phrases spin only one
-            # word of a term ("liver disappointment" for "liver failure").
-            left_opts = [(w1, KEEP_PRIOR), *ranked[i]]
-            right_opts = [(w2, KEEP_PRIOR), *ranked[i + 1]]
-            pairs = sorted(self._pair_table(w1, w2, left_opts, right_opts), reverse=True)[: p.joint_keep]
-            pairs = [x for x in pairs if x[0] >= p.joint_min_pmi]
-            # Known multi-word terms among the combinations get scored whatever the LM
-            # thinks: a news-trained LM does not know most technical terms.
-            seen = {(a, b) for _, a, b, _ in pairs}
-            for a, b, channel in self._term_pairs(w1, w2, left_opts, right_opts):
-                if (a, b) not in seen:
-                    pairs.append((self._pair_pmi(a, b), a, b, channel))
-            best = None
-            for pmi, a, b, channel in pairs:
-                f = self._features(doc, i, i + 2, [a, b], channel, "tortured")
-                f["pair_pmi_cand"] = pmi
-                f["pair_pmi_spun"] = spun_pmi
-                lo = self._local_logodds(f)
-                if best is None or lo > best[0]:
-                    best = (lo, f"{a} {b}", f)
-            if best is None:
-                continue
-            lo, text, f = best
             known = " (a known term)" if f["mwe"] else ""
             reason = (f"rare collocation; '{text}'{known} is a common pairing of their synonyms "
                       f"and {10 ** f['gain']:.0f}x more likely than '{w1} {w2}' here" if f["gain"] > 0 else
                       f"rare collocation '{w1} {w2}'; '{text}'{known} pairs their synonyms")
-            out.append(_Proposal(i, i + 2, text, [], lo, reason, "tortured", f))
+            out.append(_Proposal(i, i + 2, text, [], lo[k], reason, "tortured", f))
         return out
 
     def proposals(self, text: str, profile="auto") -> tuple[_Doc, list[_Proposal]]:
         """All scored proposals before selection (used by calibration and the benchmark)."""
         tokens = tokenize(text)
-        doc = _Doc(text, tokens[:MAX_WORDS], truncated=len(tokens) > MAX_WORDS)
+        doc = _Doc(text, tokens[:MAX_WORDS], self.lm, truncated=len(tokens) > MAX_WORDS)
         props = self._profile_proposals(doc, resolve(profile))
         lex, ranked = self._lexicon_proposals(doc)
         props += lex + self._phrase_proposals(doc) + self._joint_proposals(doc, ranked)
         return doc, props
+
+    def _local_logodds(self, feats: dict[str, float], model: str = "local") -> float:
+        """Log-odds from a fitted linear model; joint pairs have their own weights."""
+        cal = self.calibration
+        w = (feats.get("joint") and cal.get(model + "_joint")) or cal.get(model) \
+            or (DEFAULT_LOCAL if model == "local" else DEFAULT_CORRECT)
+        return sum(w.get(k, 0.0) * v for k, v in feats.items())
 
     # -- putting it together ----------------------------------------------------------
     def check(self, text: str, threshold: float | None = None, profile="auto") -> Report:

@@ -18,6 +18,8 @@ import math
 import os
 from typing import Sequence
 
+import numpy as np
+
 #: pocketsphinx reports log-probabilities in units of log base 1.0001.
 _LOG_UNIT = math.log10(1.0001)
 #: Floor for words the model has never seen (log10); about the rarest known word.
@@ -42,6 +44,7 @@ class LanguageModel:
         self._model = NGramModel.readfile(self.path)
         self._prob = self._model.prob
         self._cache: dict[tuple[str, ...], float] = {}
+        self._trie = None
 
     @classmethod
     @functools.lru_cache(maxsize=1)
@@ -92,6 +95,37 @@ class LanguageModel:
         which one the model prefers there.
         """
         return self.sequence_logprob([*middle, *right[:2]], left[-2:])
+
+    # -- vectorised scoring ------------------------------------------------------------
+    @property
+    def trie(self):
+        """The same model as numpy arrays (:mod:`unspin.lm_trie`), loaded on first use."""
+        if self._trie is None:
+            from . import lm_trie
+
+            self._trie = lm_trie.load_cached(self.path)
+        return self._trie
+
+    def ids(self, words: Sequence[str]) -> np.ndarray:
+        """Vocabulary ids (int64) of ``words``; -1 for words the model does not know."""
+        get = self.trie.word_index.get
+        return np.fromiter((get(w, -1) for w in words), dtype=np.int64, count=len(words))
+
+    def batch_logprob(self, words: np.ndarray, hist1: np.ndarray, hist2: np.ndarray) -> np.ndarray:
+        """log10 P(words | hist2 hist1) for arrays of ids, equal to :meth:`logprob` element-wise.
+
+        ``hist1`` is the newest history word; -1 means no (or an unknown) history
+        word, which cuts the history there as pocketsphinx does. Unknown predicted
+        words (-1) get :data:`UNKNOWN_LOGPROB`.
+        """
+        from .lm_trie import raw_batch
+
+        words = np.asarray(words, dtype=np.int64)
+        unknown = words < 0
+        raw = raw_batch(self.trie, np.where(unknown, 0, words), hist1, hist2)
+        out = np.maximum(raw * _LOG_UNIT, UNKNOWN_LOGPROB)
+        out[unknown] = UNKNOWN_LOGPROB
+        return out
 
     def known(self, word: str) -> bool:
         return self.logprob(word) > UNKNOWN_LOGPROB
