@@ -158,10 +158,51 @@ class _Doc:
         self.R1 = np.where(end0, eos, pad[2:n + 3])
         self.R2 = np.where(end1, eos, pad[3:n + 4])
         self.NR = np.where(end0, 1, 2)
+        # capitalised but not sentence-initial: a name, or a spun capitalised word
+        self.name_like = np.array([t.text[:1].isupper() for t in tokens], dtype=bool) & ~np.array(
+            self.starts, dtype=bool)
+        self.parts = [self]  # the texts this view covers (several after :meth:`combine`)
+        self.base = [0]      # token offset of each part
+        self.tid = np.zeros(n, dtype=np.int64)  # part of each token
 
-    def is_name_like(self, i: int) -> bool:
-        t = self.tokens[i].text
-        return t[:1].isupper() and not self.starts[i]
+    @classmethod
+    def combine(cls, docs: list["_Doc"]) -> "_Doc":
+        """One view over several texts, so their candidates share language-model passes.
+
+        Every text opens with a sentence start, and no context crosses a sentence
+        boundary, so each text scores exactly as it would alone; spans that would
+        cross from one text into the next are filtered where they are proposed
+        (:meth:`same_part`).
+        """
+        if len(docs) == 1:
+            return docs[0]
+        out = cls.__new__(cls)
+        out.text, out.truncated, out.parts = None, False, docs
+        sizes = [len(d.lw) for d in docs]
+        out.base = np.concatenate([[0], np.cumsum(sizes)[:-1]]).tolist()
+        out.tokens = [t for d in docs for t in d.tokens]
+        out.lw = [w for d in docs for w in d.lw]
+        out.starts = [x for d in docs for x in d.starts]
+        for name in ("ids", "L1", "L2", "name_like"):
+            setattr(out, name, np.concatenate([getattr(d, name) for d in docs]))
+        # R arrays have one entry per span end 0..n; a text's end and the next text's
+        # first token (a sentence start) have the same right context, so drop one.
+        for name in ("R1", "R2", "NR"):
+            setattr(out, name, np.concatenate([getattr(d, name)[:-1] for d in docs] + [getattr(docs[-1], name)[-1:]]))
+        out.tid = np.repeat(np.arange(len(docs)), sizes)
+        return out
+
+    def same_part(self, i: int, j: int) -> bool:
+        """Tokens [i, j) all belong to one text."""
+        return self.tid[i] == self.tid[j - 1]
+
+    def space_between(self, i: int) -> bool:
+        """Only white space separates tokens i and i+1 (of the same text)."""
+        if self.tid[i] != self.tid[i + 1]:
+            return False
+        part = self.parts[self.tid[i]]
+        k = i - self.base[self.tid[i]]
+        return part.text[part.tokens[k].end:part.tokens[k + 1].start].isspace()
 
 
 @dataclass
@@ -205,6 +246,78 @@ def _group_order(group: np.ndarray, *keys: np.ndarray) -> tuple[np.ndarray, np.n
     return order, rank
 
 
+class _Queries:
+    """Language-model queries collected from several scorers and answered in one
+    vectorised pass (each pass has a fixed numpy cost of ~0.1 ms, so a document
+    gets a handful of passes, not one per scorer)."""
+
+    def __init__(self):
+        self._w: list[np.ndarray] = []
+        self._h1: list[np.ndarray] = []
+        self._h2: list[np.ndarray] = []
+        self._n = 0
+        self.vals = np.zeros(0)
+
+    def add(self, w, h1, h2) -> slice:
+        """Queue log10 P(w | h2 h1) for arrays of ids; returns where the answers will be."""
+        w = np.asarray(w, dtype=np.int64)
+        n = len(w)
+        self._w.append(w)
+        self._h1.append(np.broadcast_to(np.asarray(h1, dtype=np.int64), (n,)))
+        self._h2.append(np.broadcast_to(np.asarray(h2, dtype=np.int64), (n,)))
+        self._n += n
+        return slice(self._n - n, self._n)
+
+    def run(self, lm: LanguageModel) -> None:
+        if self._n:
+            self.vals = lm.batch_logprob(np.concatenate(self._w), np.concatenate(self._h1),
+                                         np.concatenate(self._h2))
+
+    def __getitem__(self, sl: slice) -> np.ndarray:
+        return self.vals[sl]
+
+
+@dataclass
+class _Window:
+    """Where a batch of window scores lies in a :class:`_Queries` pass."""
+
+    rows: np.ndarray   # the row each query belongs to
+    first: np.ndarray  # the query of each row's first middle word
+    m: int
+    sl: slice
+
+    def result(self, q: _Queries) -> tuple[np.ndarray, np.ndarray]:
+        """(window log10 P per row, log10 P(first middle word | left context) per row)."""
+        vals = q[self.sl]
+        return np.bincount(self.rows, weights=vals, minlength=self.m), vals[self.first]
+
+
+class _Spun:
+    """The observed spans' (window log-prob, context fit, mean unigram log-prob), each span scored once."""
+
+    def __init__(self, engine: "Engine", doc: _Doc, spans: list[tuple[int, int]]):
+        self.engine, self.doc = engine, doc
+        keys = np.unique(np.array([i * (len(doc.lw) + 1) + j for i, j in spans], dtype=np.int64))
+        self.keys = keys
+        self.I, self.J = keys // (len(doc.lw) + 1), keys % (len(doc.lw) + 1)
+        self.values: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None
+
+    def plan(self, q: _Queries) -> None:
+        doc, I, J = self.doc, self.I, self.J
+        self.win = self.engine._window(q, doc, I, J, doc.ids, I, J - I)
+
+    def finish(self, q: _Queries) -> None:
+        I, J = self.I, self.J
+        win, first = self.win.result(q)
+        uni = self.engine._unigram(self.doc.ids)
+        csum = np.concatenate([[0.0], np.cumsum(uni)])
+        self.values = (win, first - uni[I], (csum[J] - csum[I]) / np.maximum(J - I, 1))
+
+    def rows(self, I: np.ndarray, J: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        k = np.searchsorted(self.keys, I * (len(self.doc.lw) + 1) + J)
+        return tuple(v[k] for v in self.values)
+
+
 class Engine:
     """Holds the loaded resources; :func:`check` uses a shared default instance."""
 
@@ -222,8 +335,10 @@ class Engine:
         self.calibration = _load_calibration()
         self._weights = {m: self._weight_vector(m) for m in ("local", "local_joint", "correct", "correct_joint")}
         self._cands_cache: dict[str, _Cands | None] = {}
+        self._text_ids: dict[str, list[int]] = {}
         self._pairs_cache: dict[tuple[str, str], list] = {}
         self._mwe_cache: dict[str, bool] = {}
+        self._prefix_cache: dict[int, tuple[Profile, int, set[str]]] = {}
 
     def _weight_vector(self, model: str) -> np.ndarray:
         cal = self.calibration
@@ -232,22 +347,22 @@ class Engine:
             or (DEFAULT_LOCAL if base == "local" else DEFAULT_CORRECT)
         return np.array([w.get(k, 0.0) for k in FEATURES + JOINT_FEATURES])
 
-    # -- language-model comparisons ------------------------------------------------
+    # -- language-model passes ----------------------------------------------------------
     def _unigram(self, ids: np.ndarray) -> np.ndarray:
-        return self.lm.batch_logprob(ids, -1, -1)
+        return self.lm.unigram_batch(ids)
 
-    def _windows(self, doc: _Doc, I: np.ndarray, J: np.ndarray, flat: np.ndarray, off: np.ndarray,
-                 lens: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """For each row, tokens [I, J) replaced by the middle ``flat[off:off+lens]``:
+    def _window(self, q: "_Queries", doc: _Doc, I: np.ndarray, J: np.ndarray, flat: np.ndarray,
+                off: np.ndarray, lens: np.ndarray) -> "_Window":
+        """Plan, for each row, tokens [I, J) replaced by the middle ``flat[off:off+lens]``:
         log10 P of the middle plus the (up to) two right-context words it conditions,
-        given the left context, and log10 P(first middle word | left context).
+        given the left context (:meth:`LanguageModel.window_logprob`, vectorised).
 
-        Comparing the first value for two middles of the same span tells which one
-        the model prefers there (:meth:`LanguageModel.window_logprob`, vectorised).
+        Comparing this for two middles of the same span tells which one the model
+        prefers there. The queries go into ``q``; :meth:`_Window.result` reads them.
         """
         m = len(I)
         if m == 0:
-            return np.zeros(0), np.zeros(0)
+            return _Window(np.zeros(0, dtype=np.int64), np.zeros(0, dtype=bool), 0, q.add(*(np.zeros(0),) * 3))
         width = int(lens.max())
         seq = np.full((m, width + 4), -1, dtype=np.int64)
         seq[:, 0], seq[:, 1] = doc.L2[I], doc.L1[I]
@@ -258,93 +373,213 @@ class Engine:
         nr = doc.NR[J]
         seq[rows, 2 + lens] = doc.R1[J]
         seq[rows, 3 + lens] = np.where(nr == 2, doc.R2[J], -1)
-        total = 2 + lens + nr
-        r, c = np.nonzero(np.arange(2, width + 4)[None, :] < total[:, None])
+        r, c = np.nonzero(np.arange(2, width + 4)[None, :] < (2 + lens + nr)[:, None])
         c += 2
-        vals = self.lm.batch_logprob(seq[r, c], seq[r, c - 1], seq[r, c - 2])
-        return np.bincount(r, weights=vals, minlength=m), vals[c == 2]
+        return _Window(r, c == 2, m, q.add(seq[r, c], seq[r, c - 1], seq[r, c - 2]))
 
-    def _spun(self, doc: _Doc, I: np.ndarray, J: np.ndarray):
-        """(window log-prob, context fit, mean unigram log-prob) of the observed spans."""
-        win, first = self._windows(doc, I, J, doc.ids, I, J - I)
-        uni = self._unigram(doc.ids)
-        csum = np.concatenate([[0.0], np.cumsum(uni)])
-        return win, first - uni[I], (csum[J] - csum[I]) / (J - I)
-
-    def _feature_matrix(self, doc: _Doc, I, J, flat, off, lens, channel, uni_cand, uni_first,
+    def _feature_matrix(self, doc: _Doc, I, J, win, first, spun, lens, channel, uni_cand, uni_first,
                         kind: str) -> np.ndarray:
-        """Rows of FEATURES (+ JOINT_FEATURES, zero here) for candidates replacing spans [I, J)."""
-        win, first = self._windows(doc, I, J, flat, off, lens)
-        s_win, s_fit, s_uni = self._spun(doc, I, J)
+        """Rows of FEATURES (+ JOINT_FEATURES, zero here) for candidates replacing spans [I, J).
+
+        ``win, first`` are the candidates' window results, ``spun`` the observed
+        spans' (window, context fit, mean unigram) rows (:class:`_Spun`).
+        """
+        s_win, s_fit, s_uni = spun
         g = win - s_win
-        m = len(I)
-        F = np.zeros((m, len(FEATURES) + len(JOINT_FEATURES)))
+        F = np.zeros((len(I), len(FEATURES) + len(JOINT_FEATURES)))
         F[:, 0] = 1.0
         F[:, 1] = g
         F[:, 2] = np.maximum(g, 0.0)
         F[:, 3] = channel
         F[:, 4] = s_fit
-        F[:, 5] = first - uni_first
+        F[:, 5] = first - uni_first  # how much the left context predicts the candidate
         F[:, 6] = s_uni
         F[:, 7] = uni_cand
-        F[:, 8] = [doc.is_name_like(i) for i in I.tolist()]
+        F[:, 8] = doc.name_like[I]
         F[:, 9] = (J - I) > 1
         F[:, 10] = lens > 1
         F[:, 11] = kind == "tortured"
         return F
 
-    # -- candidate sources ------------------------------------------------------------
-    def _cands(self, key: str) -> _Cands | None:
-        """Reverse-thesaurus candidates of ``key``, best first by channel prior x how common
-        the word is, as arrays (cached per string across documents).
-
-        Rare words win on the channel prior alone (few synonyms each), but spinners
-        replace ordinary words, so the unigram probability breaks ties. The ranking is
-        precomputed at build time (``scripts/build_lexicon.py``), so this is a table slice.
-        """
-        got = self._cands_cache.get(key, False)
-        if got is not False:
-            return got
-        cands = self.lexicon.ranked_candidates(key, self.params.max_candidates) if self.lexicon else []
-        out = None
-        if cands:
-            texts = [c.text for c in cands]
-            words = [t.split() for t in texts]
-            flat, off, lens = _ragged([self.lm.ids(w).tolist() for w in words])
-            uni = self._unigram(flat)
-            csum = np.concatenate([[0.0], np.cumsum(uni)])
-            tdesc = np.empty(len(texts), dtype=np.int64)
-            tdesc[sorted(range(len(texts)), key=texts.__getitem__, reverse=True)] = np.arange(len(texts))
-            joint = [(c.text, c.logprior) for c in cands[: self.params.joint_candidates]
-                     if " " not in c.text and c.text not in STOPWORDS]
-            out = _Cands(texts, np.array([c.logprior for c in cands]), flat[off], flat, off, lens, tdesc,
-                         (csum[off + lens] - csum[off]) / lens, uni[off], joint)
-        if len(self._cands_cache) > 200_000:  # bound memory on long corpus runs
-            self._cands_cache.clear()
-        self._cands_cache[key] = out
-        return out
-
-    def _profile_proposals(self, doc: _Doc, profiles: list[Profile]) -> list[_Proposal]:
+    # -- what to score ------------------------------------------------------------------
+    def _profile_hits(self, doc: _Doc, profiles: list[Profile]) -> list:
+        """(profile, i, j, key, originals by count) for every profile key in the text."""
         lw = doc.lw
-        p = self.params
-        hits = []  # (profile, i, j, key, ranked originals)
+        hits = []
         for prof in profiles:
-            maxn = prof.max_key_words
+            table, prefixes = prof.table, self._key_prefixes(prof)
             for i in range(len(lw)):
-                for n in range(1, maxn + 1):
-                    if i + n > len(lw):
-                        break
-                    key = lw[i] if n == 1 else " ".join(lw[i:i + n])
-                    origs = prof.table.get(key)
-                    if origs:
-                        hits.append((prof, i, i + n, key, sorted(origs.items(), key=lambda kv: -kv[1])))
-        if not hits:
-            return []
-        rows = [(i, j, orig) for _, i, j, _, ranked in hits for orig, _ in ranked]
-        I = np.array([r[0] for r in rows], dtype=np.int64)
-        J = np.array([r[1] for r in rows], dtype=np.int64)
-        flat, off, lens = _ragged([self.lm.ids(r[2].split()).tolist() for r in rows])
-        gains = (self._windows(doc, I, J, flat, off, lens)[0] - self._spun(doc, I, J)[0]).tolist()
+                key = lw[i]
+                for j in range(i + 1, len(lw) + 1):
+                    if j > i + 1:
+                        if key not in prefixes:
+                            break
+                        key = key + " " + lw[j - 1]
+                    origs = table.get(key)
+                    if origs and doc.same_part(i, j):
+                        hits.append((prof, i, j, key, sorted(origs.items(), key=lambda kv: -kv[1])))
+        return hits
+
+    def _lexicon_entries(self, doc: _Doc) -> tuple[list[tuple[int, int]], list[_Cands]]:
+        """Content words with reverse-thesaurus candidates (spans and candidate arrays)."""
+        if self.lexicon is None:
+            return [], []
+        words = []
+        for i, w in enumerate(doc.lw):
+            if len(w) < 3 or w in STOPWORDS or not w.isalpha():
+                continue
+            tok = doc.tokens[i].text
+            if tok.isupper() and len(tok) > 1:
+                continue  # acronyms
+            words.append(i)
+        found = [(i, e) for i, e in zip(words, self._cands([doc.lw[i] for i in words])) if e is not None]
+        return [(i, i + 1) for i, _ in found], [e for _, e in found]
+
+    def _phrase_entries(self, doc: _Doc) -> tuple[list[tuple[int, int]], list[_Cands]]:
+        """Multi-word spun forms that are thesaurus entries ("financial institution" -> "bank")."""
+        if self.lexicon is None:
+            return [], []
+        spans = [(i, j) for i, j in self.lexicon.phrase_keys(doc.lw) if doc.same_part(i, j)]
+        entries = self._cands([" ".join(doc.lw[i:j]) for i, j in spans])
+        found = [(sp, e) for sp, e in zip(spans, entries) if e is not None]
+        return [sp for sp, _ in found], [e for _, e in found]
+
+    @staticmethod
+    def _pair_starts(doc: _Doc, positions: list[int]) -> list[int]:
+        """Positions i where words i and i+1 could be one spun term (same sentence, only space between)."""
+        have = set(positions)
+        return [i for i in positions if i + 1 in have and not doc.starts[i + 1]
+                and doc.space_between(i)]  # a comma or dash between them: not one term
+
+    # -- scoring --------------------------------------------------------------------------
+    def _stack(self, spans: list[tuple[int, int]], entries: list[_Cands]) -> dict:
+        """Every candidate of every span as one set of arrays (group = span index)."""
+        counts = np.array([len(e.texts) for e in entries], dtype=np.int64)
+        grp = np.repeat(np.arange(len(entries)), counts)
+        base = np.concatenate([[0], np.cumsum(counts)[:-1]])
+        flat_base = np.concatenate([[0], np.cumsum([len(e.flat) for e in entries])[:-1]])
+        return {
+            "counts": counts, "grp": grp, "local": np.arange(len(grp)) - base[grp],
+            "I": np.array([s[0] for s in spans], dtype=np.int64),
+            "J": np.array([s[1] for s in spans], dtype=np.int64),
+            "prior": _concat([e.prior for e in entries], np.float64),
+            "lens": _concat([e.lens for e in entries], np.int64),
+            "flat": _concat([e.flat for e in entries], np.int64),
+            "off": _concat([e.off for e in entries], np.int64) + flat_base[grp],
+            "uni_mean": _concat([e.uni_mean for e in entries], np.float64),
+            "uni_first": _concat([e.uni_first for e in entries], np.float64),
+        }
+
+    def _shortlist_queries(self, q: "_Queries", doc: _Doc, st: dict) -> slice:
+        """Plan the cheap first pass: log P(candidate's first word | two words before)."""
+        I = st["I"][st["grp"]]
+        return q.add(_concat([e.first for e in st["entries"]], np.int64), doc.L1[I], doc.L2[I])
+
+    def _shortlist(self, st: dict, v: np.ndarray, k: int) -> np.ndarray:
+        """Rows kept by the first pass: each span's best ``k`` by that log-probability plus
+        the channel prior, in that order (ties: text, descending), or all of a short list.
+
+        Full features cost ~10 language-model lookups per candidate, this one (profiled:
+        scoring every candidate in full was the hot loop of check()).
+        """
+        grp, local = st["grp"], st["local"]
+        score = v + 0.4 * st["prior"] / LN10
+        big = st["counts"][grp] > k
+        tdesc = _concat([e.tdesc for e in st["entries"]], np.int64)
+        order, rank = _group_order(grp, np.where(big, -score, 0.0), np.where(big, tdesc, local))
+        return order[rank < k]
+
+    def _rank_rows(self, st: dict, sel: np.ndarray, F: np.ndarray, weights: str) -> tuple[np.ndarray, list]:
+        """Log-odds of the scored rows and, per span, those rows best first (stable)."""
+        lo = F @ self._weights[weights]
+        g = st["grp"][sel]
+        order, _ = _group_order(g, -lo, np.arange(len(g)))
+        ranked: list[list[int]] = [[] for _ in range(len(st["counts"]))]
+        for r in order.tolist():
+            ranked[g[r]].append(r)
+        return lo, ranked
+
+    def _doc(self, text: str) -> _Doc:
+        tokens = tokenize(text)
+        return _Doc(text, tokens[:MAX_WORDS], self.lm, truncated=len(tokens) > MAX_WORDS)
+
+    def proposals(self, text: str, profile="auto", floor: float = -math.inf) -> tuple[_Doc, list[_Proposal]]:
+        """Scored proposals before selection: all of them (used by calibration), or only
+        thesaurus proposals with log-odds >= ``floor`` (check() skips what it cannot report)."""
+        doc = self._doc(text)
+        return doc, self._propose(doc, resolve(profile), floor)
+
+    def _propose(self, doc: _Doc, profiles: list[Profile], floor: float) -> list[_Proposal]:
+        """Proposals for a (possibly combined, :meth:`_Doc.combine`) document.
+
+        The language model is queried in four vectorised passes per document (each
+        pass has a fixed numpy cost, so scorers share them): (1) the observed spans,
+        the thesaurus shortlist, phrase and profile candidates; (2) the shortlisted
+        single-word candidates; (3) candidate pairs for joint re-scoring; (4) their
+        context windows.
+        """
+        p = self.params
+        hits = self._profile_hits(doc, profiles)
+        lex_spans, lex_entries = self._lexicon_entries(doc)
+        phr_spans, phr_entries = self._phrase_entries(doc)
+        pair_starts = self._pair_starts(doc, [i for i, _ in lex_spans])
+        spun = _Spun(self, doc, lex_spans + phr_spans + [(i, j) for _, i, j, _, _ in hits]
+                     + [(i, i + 2) for i in pair_starts])
+        # pass 1
+        q = _Queries()
+        spun.plan(q)
+        lex = phr = None
+        if lex_entries:
+            lex = self._stack(lex_spans, lex_entries)
+            lex["entries"] = lex_entries
+            sl_short = self._shortlist_queries(q, doc, lex)
+        if phr_entries:
+            phr = self._stack(phr_spans, phr_entries)
+            phr_win = self._window(q, doc, phr["I"][phr["grp"]], phr["J"][phr["grp"]], phr["flat"], phr["off"],
+                                   phr["lens"])
+        prof_rows = [(i, j, orig) for _, i, j, _, ranked in hits for orig, _ in ranked]
+        prof_I = np.array([r[0] for r in prof_rows], dtype=np.int64)
+        prof_J = np.array([r[1] for r in prof_rows], dtype=np.int64)
+        prof_win = self._window(q, doc, prof_I, prof_J,
+                                *_ragged([self._word_ids(r[2]) for r in prof_rows]))
+        idx = np.array(pair_starts, dtype=np.int64)
+        sl_pmi = q.add(doc.ids[idx + 1], doc.ids[idx], np.full(len(idx), -1))
+        q.run(self.lm)
+        spun.finish(q)
+
+        props = self._profile_proposals(doc, hits, prof_win.result(q)[0] - spun.rows(prof_I, prof_J)[0])
+        ranked: dict[int, list[tuple[str, float]]] = {}
+        if lex is not None:
+            # pass 2
+            sel = self._shortlist(lex, q[sl_short], p.shortlist)
+            q2 = _Queries()
+            I, J = lex["I"][lex["grp"][sel]], lex["J"][lex["grp"][sel]]
+            win = self._window(q2, doc, I, J, lex["flat"], lex["off"][sel], lex["lens"][sel])
+            q2.run(self.lm)
+            F = self._feature_matrix(doc, I, J, *win.result(q2), spun.rows(I, J), lex["lens"][sel],
+                                     lex["prior"][sel], lex["uni_mean"][sel], lex["uni_first"][sel], "substitution")
+            props += self._lexicon_proposals(doc, lex, sel, F, ranked, floor)
+        if phr is not None:
+            I, J = phr["I"][phr["grp"]], phr["J"][phr["grp"]]
+            F = self._feature_matrix(doc, I, J, *phr_win.result(q), spun.rows(I, J), phr["lens"], phr["prior"],
+                                     phr["uni_mean"], phr["uni_first"], "phrase")
+            props += self._phrase_proposals(doc, phr, phr_entries, F, floor)
+        spun_pmi = dict(zip(pair_starts, (q[sl_pmi] - self._unigram(doc.ids[idx + 1])).tolist()))
+        props += self._joint_proposals(doc, ranked, spun_pmi, spun)
+        return props
+
+    def _word_ids(self, text: str) -> list[int]:
+        got = self._text_ids.get(text)
+        if got is None:
+            get = self.lm.trie.word_index.get
+            got = self._text_ids[text] = [get(w, -1) for w in text.split()]
+        return got
+
+    def _profile_proposals(self, doc: _Doc, hits: list, gains_arr: np.ndarray) -> list[_Proposal]:
+        """One proposal per profile key found: the original (of those the profile saw it
+        replace) with the best log-odds = prior + log share + weighted LM preference."""
+        p = self.params
+        gains = gains_arr.tolist()
         out: list[_Proposal] = []
         k = 0
         for prof, i, j, key, ranked in hits:
@@ -365,80 +600,26 @@ class Engine:
             out.append(_Proposal(i, j, orig, alts, lo, reason, "profile", profile=prof.name))
         return out
 
-    def _score_cands(self, doc: _Doc, spans: list[tuple[int, int]], entries: list[_Cands], kind: str,
-                     shortlist: int | None = None):
-        """Score each span's candidates in one vectorised pass.
-
-        With ``shortlist``, a cheap first pass keeps each span's best few candidates
-        by log P(candidate | two words before) plus its channel prior: full features
-        cost ~10 language-model lookups per candidate, this one lookup (profiled:
-        this was the hot loop of check()). Returns, per span, (row of the best
-        candidate, rows ranked by log-odds), the feature matrix and the log-odds.
-        """
-        counts = np.array([len(e.texts) for e in entries], dtype=np.int64)
-        grp = np.repeat(np.arange(len(entries)), counts)
-        base = np.concatenate([[0], np.cumsum(counts)[:-1]])
-        local = np.arange(len(grp)) - base[grp]
-        I0 = np.array([s[0] for s in spans], dtype=np.int64)
-        J0 = np.array([s[1] for s in spans], dtype=np.int64)
-        prior = _concat([e.prior for e in entries], np.float64)
-        lens = _concat([e.lens for e in entries], np.int64)
-        flat = _concat([e.flat for e in entries], np.int64)
-        flat_base = np.concatenate([[0], np.cumsum([len(e.flat) for e in entries])[:-1]])
-        off = _concat([e.off for e in entries], np.int64) + flat_base[grp]
-        if shortlist is not None:
-            first = _concat([e.first for e in entries], np.int64)
-            tdesc = _concat([e.tdesc for e in entries], np.int64)
-            I = I0[grp]
-            v = self.lm.batch_logprob(first, doc.L1[I], doc.L2[I]) + 0.4 * prior / LN10
-            big = counts[grp] > shortlist
-            order, rank = _group_order(grp, np.where(big, -v, 0.0), np.where(big, tdesc, local))
-            sel = order[rank < shortlist]
-        else:
-            sel = np.arange(len(grp))
-        g = grp[sel]
-        F = self._feature_matrix(doc, I0[g], J0[g], flat, off[sel], lens[sel], prior[sel],
-                                 _concat([e.uni_mean for e in entries], np.float64)[sel],
-                                 _concat([e.uni_first for e in entries], np.float64)[sel], kind)
-        lo = F @ self._weights["local"]
-        order, rank = _group_order(g, -lo, np.arange(len(g)))
-        ranked: list[list[int]] = [[] for _ in entries]
-        for r in order.tolist():
-            ranked[g[r]].append(r)
-        return ranked, sel, grp, local, F, lo
-
-    def _lexicon_proposals(self, doc: _Doc) -> tuple[list[_Proposal], dict[int, list[tuple[str, float]]]]:
-        """Single-word reverse-thesaurus proposals, plus each word's ranked candidates for joint scoring."""
-        out: list[_Proposal] = []
-        ranked: dict[int, list[tuple[str, float]]] = {}
-        if self.lexicon is None:
-            return out, ranked
+    def _lexicon_proposals(self, doc: _Doc, st: dict, sel: np.ndarray, F: np.ndarray,
+                           ranked: dict[int, list[tuple[str, float]]], floor: float) -> list[_Proposal]:
+        """Single-word reverse-thesaurus proposals (log-odds >= ``floor``); fills ``ranked``
+        with the words that take part in joint re-scoring."""
         p = self.params
-        spans, entries = [], []
-        for i, w in enumerate(doc.lw):
-            if len(w) < 3 or w in STOPWORDS or not w.isalpha():
-                continue
-            tok = doc.tokens[i].text
-            if tok.isupper() and len(tok) > 1:
-                continue  # acronyms
-            e = self._cands(w)
-            if e is not None:
-                spans.append((i, i + 1))
-                entries.append(e)
-        if not entries:
-            return out, ranked
-        order, sel, grp, local, F, lo = self._score_cands(doc, spans, entries, "substitution", p.shortlist)
-        local_sel = local[sel].tolist()
+        lo, order = self._rank_rows(st, sel, F, "local")
+        local_sel = st["local"][sel].tolist()
         lo_l = lo.tolist()
-        for k, ((i, _), e) in enumerate(zip(spans, entries)):
+        out: list[_Proposal] = []
+        for k, (i, e) in enumerate(zip(st["I"].tolist(), st["entries"])):
             rows = order[k]
             best = rows[0]
-            text = e.texts[local_sel[best]]
             # Joint re-scoring uses the context-free ranking: in a tortured phrase the
             # neighbour is spun too, so single-word context scores mislead. Only words
             # with some single-word evidence take part (it bounds the pair search).
             if lo_l[best] >= p.joint_min_logodds:
                 ranked[i] = e.joint
+            if lo_l[best] < floor:
+                continue
+            text = e.texts[local_sel[best]]
             f = dict(zip(FEATURES, F[best].tolist()))
             kind = "name" if f["name"] else "substitution"
             g = f["gain"]
@@ -448,34 +629,140 @@ class Engine:
                       f"'{w}' is a thesaurus synonym of '{text}'")
             alts = [e.texts[local_sel[r]] for r in rows[1:4]]
             out.append(_Proposal(i, i + 1, text, alts, lo_l[best], reason, kind, f))
-        return out, ranked
+        return out
 
-    def _phrase_proposals(self, doc: _Doc) -> list[_Proposal]:
-        """Multi-word spun forms that are thesaurus entries ("financial institution" -> "bank")."""
-        if self.lexicon is None:
-            return []
-        spans, entries = [], []
-        for i, j in self.lexicon.phrase_keys(doc.lw):
-            e = self._cands(" ".join(doc.lw[i:j]))
-            if e is not None:
-                spans.append((i, j))
-                entries.append(e)
-        if not entries:
-            return []
-        order, sel, grp, local, F, lo = self._score_cands(doc, spans, entries, "phrase")
+    def _phrase_proposals(self, doc: _Doc, st: dict, entries: list[_Cands], F: np.ndarray,
+                          floor: float) -> list[_Proposal]:
+        lo, order = self._rank_rows(st, np.arange(len(st["grp"])), F, "local")
+        local = st["local"]
         out: list[_Proposal] = []
-        for k, ((i, j), e) in enumerate(zip(spans, entries)):
+        for k, (i, j, e) in enumerate(zip(st["I"].tolist(), st["J"].tolist(), entries)):
             rows = order[k]
             best = rows[0]
-            text = e.texts[int(local[sel[best]])]
+            if lo[best] < floor:
+                continue
+            text = e.texts[int(local[best])]
             f = dict(zip(FEATURES, F[best].tolist()))
             g = f["gain"]
             key = " ".join(doc.lw[i:j])
             reason = (f"'{key}' is a thesaurus rendering of '{text}', {10 ** g:.0f}x more likely here" if g > 0
                       else f"'{key}' is a thesaurus rendering of '{text}'")
-            alts = [e.texts[int(local[sel[r]])] for r in rows[1:4]]
+            alts = [e.texts[int(local[r])] for r in rows[1:4]]
             out.append(_Proposal(i, j, text, alts, float(lo[best]), reason, "phrase", f))
         return out
+
+    def _joint_proposals(self, doc: _Doc, ranked: dict[int, list[tuple[str, float]]],
+                         spun_pmi: dict[int, float], spun: "_Spun") -> list[_Proposal]:
+        """Re-score adjacent suspicious words together: tortured phrases swap every word of a term.
+
+        Neither "counterfeit" nor "consciousness" alone looks better as "artificial" or
+        "intelligence" when its neighbour is spun too; the pair does, because
+        "artificial intelligence" is a strong collocation and "counterfeit
+        consciousness" is none. Pairs of candidates are ranked by that collocation
+        strength first (:meth:`_pair_searches`), and only the best few get full
+        context features.
+        """
+        p = self.params
+        # the observed pair must not itself be a collocation ("interest rates")
+        keep = [(i, spun_pmi[i]) for i in sorted(ranked)
+                if i in spun_pmi and i + 1 in ranked and spun_pmi[i] <= p.joint_max_spun_pmi]
+        searches = self._pair_searches([(doc.lw[i], doc.lw[i + 1], ranked[i], ranked[i + 1]) for i, _ in keep])
+        rows = [(i, s, pmi, a, b, ch) for (i, s), pairs in zip(keep, searches) for pmi, a, b, ch in pairs]
+        if not rows:
+            return []
+        I = np.array([r[0] for r in rows], dtype=np.int64)
+        J = I + 2
+        ab = np.array([w for r in rows for w in (*self._word_ids(r[3]), *self._word_ids(r[4]))], dtype=np.int64)
+        uni = self._unigram(ab)
+        q = _Queries()
+        win = self._window(q, doc, I, J, ab, np.arange(0, len(ab), 2), np.full(len(rows), 2))
+        q.run(self.lm)
+        F = self._feature_matrix(doc, I, J, *win.result(q), spun.rows(I, J), np.full(len(rows), 2),
+                                 np.array([r[5] for r in rows]), (uni[0::2] + uni[1::2]) / 2, uni[0::2], "tortured")
+        F[:, 12] = [self._is_mwe(f"{r[3]} {r[4]}") for r in rows]
+        F[:, 13] = [r[2] for r in rows]
+        F[:, 14] = [r[1] for r in rows]
+        lo = (F @ self._weights["local_joint"]).tolist()
+        best: dict[int, int] = {}
+        for k, r in enumerate(rows):
+            if r[0] not in best or lo[k] > lo[best[r[0]]]:
+                best[r[0]] = k
+        out: list[_Proposal] = []
+        names = FEATURES + JOINT_FEATURES
+        for i, k in best.items():
+            f = dict(zip(names, F[k].tolist()))
+            text = f"{rows[k][3]} {rows[k][4]}"
+            w1, w2 = doc.lw[i], doc.lw[i + 1]
+            known = " (a known term)" if f["mwe"] else ""
+            reason = (f"rare collocation; '{text}'{known} is a common pairing of their synonyms "
+                      f"and {10 ** f['gain']:.0f}x more likely than '{w1} {w2}' here" if f["gain"] > 0 else
+                      f"rare collocation '{w1} {w2}'; '{text}'{known} pairs their synonyms")
+            out.append(_Proposal(i, i + 2, text, [], lo[k], reason, "tortured", f))
+        return out
+
+    def _cands(self, keys: list[str]) -> list[_Cands | None]:
+        """Reverse-thesaurus candidates of each key, best first by channel prior x how
+        common the word is, as arrays (cached per string across documents).
+
+        Rare words win on the channel prior alone (few synonyms each), but spinners
+        replace ordinary words, so the unigram probability breaks ties. The ranking is
+        precomputed at build time (``scripts/build_lexicon.py``), so this is a table
+        slice; the keys a document adds to the cache are converted together.
+        """
+        cache = self._cands_cache
+        missing = [k for k in dict.fromkeys(keys) if k not in cache]
+        if missing:
+            if len(cache) > 200_000:  # bound memory on long corpus runs
+                cache.clear()
+            self._add_cands(missing)
+        return [cache[k] for k in keys]
+
+    def _add_cands(self, keys: list[str]) -> None:
+        n, lex = self.params.max_candidates, self.lexicon
+        lists = [lex.ranked_texts(k, n) if lex is not None else [] for k in keys]
+        get = self.lm.trie.word_index.get
+        ids_of = self._text_ids
+        items = []
+        for cands in lists:
+            for text, _ in cands:
+                ids = ids_of.get(text)
+                if ids is None:
+                    ids = ids_of[text] = [get(w, -1) for w in text.split()]
+                items.append(ids)
+        flat_all, off_all, lens_all = _ragged(items)
+        uni = self.lm.unigram_batch(flat_all)
+        csum = np.concatenate([[0.0], np.cumsum(uni)])
+        uni_mean_all = (csum[off_all + lens_all] - csum[off_all]) / np.maximum(lens_all, 1)
+        k0 = 0
+        for key, cands in zip(keys, lists):
+            if not cands:
+                self._cands_cache[key] = None
+                continue
+            m = len(cands)
+            off, lens = off_all[k0:k0 + m], lens_all[k0:k0 + m]
+            base = int(off[0])
+            flat = flat_all[base:int(off[-1] + lens[-1])]
+            texts = [t for t, _ in cands]
+            tdesc = np.empty(m, dtype=np.int64)
+            tdesc[sorted(range(m), key=texts.__getitem__, reverse=True)] = np.arange(m)
+            joint = [(t, lp) for t, lp in cands[: self.params.joint_candidates]
+                     if " " not in t and t not in STOPWORDS]
+            self._cands_cache[key] = _Cands(texts, np.array([lp for _, lp in cands]), flat_all[off], flat,
+                                            off - base, lens, tdesc, uni_mean_all[k0:k0 + m], uni[off], joint)
+            k0 += m
+        if len(ids_of) > 500_000:
+            ids_of.clear()
+
+    def _key_prefixes(self, prof: Profile) -> set[str]:
+        """Every proper word prefix of the profile's multi-word keys (cached; rebuilt if it grows)."""
+        got = self._prefix_cache.get(id(prof))
+        if got is None or got[0] is not prof or got[1] != len(prof.table):
+            prefixes = set()
+            for key in prof.table:
+                parts = key.split(" ")
+                prefixes.update(" ".join(parts[:n]) for n in range(1, len(parts)))
+            got = self._prefix_cache[id(prof)] = (prof, len(prof.table), prefixes)
+        return got[2]
 
     def _term_pairs(self, w1: str, w2: str, left_opts, right_opts, limit: int = 2):
         """Candidate pairs that are multi-word entries of the thesauri ("artificial intelligence")."""
@@ -556,66 +843,6 @@ class Engine:
             got = self._mwe_cache[phrase] = self.lexicon is not None and self.lexicon.is_mwe(phrase)
         return got
 
-    def _joint_proposals(self, doc: _Doc, ranked: dict[int, list[tuple[str, float]]]) -> list[_Proposal]:
-        """Re-score adjacent suspicious words together: tortured phrases swap every word of a term.
-
-        Neither "counterfeit" nor "consciousness" alone looks better as "artificial" or
-        "intelligence" when its neighbour is spun too; the pair does, because
-        "artificial intelligence" is a strong collocation and "counterfeit
-        consciousness" is none. Pairs of candidates are ranked by that collocation
-        strength first (:meth:`_pair_searches`), and only the best few get full
-        context features.
-        """
-        p = self.params
-        starts = [i for i in sorted(ranked) if i + 1 in ranked and not doc.starts[i + 1]
-                  # a comma or dash between them: not one term
-                  and doc.text[doc.tokens[i].end:doc.tokens[i + 1].start].isspace()]
-        if not starts:
-            return []
-        idx = np.array(starts, dtype=np.int64)
-        w2 = doc.ids[idx + 1]
-        spun_pmi = (self.lm.batch_logprob(w2, doc.ids[idx], -1) - self._unigram(w2)).tolist()
-        # the observed pair must not itself be a collocation ("interest rates")
-        keep = [(i, s) for i, s in zip(starts, spun_pmi) if s <= p.joint_max_spun_pmi]
-        searches = self._pair_searches([(doc.lw[i], doc.lw[i + 1], ranked[i], ranked[i + 1]) for i, _ in keep])
-        rows = [(i, s, pmi, a, b, ch) for (i, s), pairs in zip(keep, searches) for pmi, a, b, ch in pairs]
-        if not rows:
-            return []
-        I = np.array([r[0] for r in rows], dtype=np.int64)
-        ab = self.lm.ids([w for r in rows for w in (r[3], r[4])])
-        uni = self._unigram(ab)
-        F = self._feature_matrix(doc, I, I + 2, ab, np.arange(0, len(ab), 2), np.full(len(rows), 2),
-                                 np.array([r[5] for r in rows]), (uni[0::2] + uni[1::2]) / 2, uni[0::2], "tortured")
-        F[:, 12] = [self._is_mwe(f"{r[3]} {r[4]}") for r in rows]
-        F[:, 13] = [r[2] for r in rows]
-        F[:, 14] = [r[1] for r in rows]
-        lo = (F @ self._weights["local_joint"]).tolist()
-        best: dict[int, int] = {}
-        for k, r in enumerate(rows):
-            if r[0] not in best or lo[k] > lo[best[r[0]]]:
-                best[r[0]] = k
-        out: list[_Proposal] = []
-        names = FEATURES + JOINT_FEATURES
-        for i, k in best.items():
-            f = dict(zip(names, F[k].tolist()))
-            text = f"{rows[k][3]} {rows[k][4]}"
-            w1, w2 = doc.lw[i], doc.lw[i + 1]
-            known = " (a known term)" if f["mwe"] else ""
-            reason = (f"rare collocation; '{text}'{known} is a common pairing of their synonyms "
-                      f"and {10 ** f['gain']:.0f}x more likely than '{w1} {w2}' here" if f["gain"] > 0 else
-                      f"rare collocation '{w1} {w2}'; '{text}'{known} pairs their synonyms")
-            out.append(_Proposal(i, i + 2, text, [], lo[k], reason, "tortured", f))
-        return out
-
-    def proposals(self, text: str, profile="auto") -> tuple[_Doc, list[_Proposal]]:
-        """All scored proposals before selection (used by calibration and the benchmark)."""
-        tokens = tokenize(text)
-        doc = _Doc(text, tokens[:MAX_WORDS], self.lm, truncated=len(tokens) > MAX_WORDS)
-        props = self._profile_proposals(doc, resolve(profile))
-        lex, ranked = self._lexicon_proposals(doc)
-        props += lex + self._phrase_proposals(doc) + self._joint_proposals(doc, ranked)
-        return doc, props
-
     def _local_logodds(self, feats: dict[str, float], model: str = "local") -> float:
         """Log-odds from a fitted linear model; joint pairs have their own weights."""
         cal = self.calibration
@@ -625,8 +852,29 @@ class Engine:
 
     # -- putting it together ----------------------------------------------------------
     def check(self, text: str, threshold: float | None = None, profile="auto") -> Report:
+        return self.check_many([text], threshold, profile)[0]
+
+    def check_many(self, texts: Sequence[str], threshold: float | None = None, profile="auto") -> list[Report]:
+        """:meth:`check` for several texts at once; the results are the same as one by one.
+
+        The texts share the language-model passes, whose fixed cost dominates for
+        short texts (corpus chunks and concurrent web requests use this).
+        """
         threshold = DEFAULT_THRESHOLD if threshold is None else float(threshold)
-        doc, proposals = self.proposals(text, resolve(profile))
+        docs = [self._doc(t) for t in texts]
+        nonempty = [d for d in docs if d.tokens]
+        props: dict[int, list[_Proposal]] = {id(d): [] for d in nonempty}
+        if nonempty:
+            combined = _Doc.combine(nonempty)
+            for pr in self._propose(combined, resolve(profile), floor=_logit(REPORT_CONFIDENCE)):
+                t = int(combined.tid[pr.i])
+                b = combined.base[t]
+                pr.i, pr.j = pr.i - b, pr.j - b
+                props[id(nonempty[t])].append(pr)
+        return [self._report(d, props.get(id(d), []), threshold) for d in docs]
+
+    def _report(self, doc: _Doc, proposals: list[_Proposal], threshold: float) -> Report:
+        text = doc.text
         if not doc.tokens:
             return Report(0.0, threshold, [], text, 0)
         chosen = _select(proposals, doc)

@@ -127,5 +127,11 @@ class LanguageModel:
         out[unknown] = UNKNOWN_LOGPROB
         return out
 
+    def unigram_batch(self, words: np.ndarray) -> np.ndarray:
+        """log10 P(word) for an array of ids (a table read; equal to :meth:`logprob` with no history)."""
+        words = np.asarray(words, dtype=np.int64)
+        raw = np.trunc(self.trie.unigram_logprob[np.maximum(words, 0)]).astype(np.int64)
+        return np.where(words < 0, UNKNOWN_LOGPROB, np.maximum(raw * _LOG_UNIT, UNKNOWN_LOGPROB))
+
     def known(self, word: str) -> bool:
         return self.logprob(word) > UNKNOWN_LOGPROB

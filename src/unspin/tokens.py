@@ -14,6 +14,8 @@ Offsets always index the original string, so findings can point back into it.
 """
 from __future__ import annotations
 
+import bisect
+
 import re
 from dataclasses import dataclass
 
@@ -69,7 +71,7 @@ def sentence_starts(text: str, tokens: list[Token]) -> list[bool]:
     >>> [t.text for t, s in zip(toks, sentence_starts("He left. Then Bank of America called.\\nNews", toks)) if s]
     ['He', 'Then', 'News']
     """
-    boundaries = {m.end() for m in SENTENCE_END_RE.finditer(text)}
+    boundaries = sorted({m.end() for m in SENTENCE_END_RE.finditer(text)})
     out: list[bool] = []
     prev_end = None
     for tok in tokens:
@@ -77,8 +79,12 @@ def sentence_starts(text: str, tokens: list[Token]) -> list[bool]:
             out.append(True)
         else:
             gap = text[prev_end:tok.start]
-            # A boundary lies in the gap if a sentence-ending run ends inside it.
-            out.append(any(prev_end < b <= tok.start for b in boundaries) if gap.strip() or "\n" in gap else False)
+            if gap.strip() or "\n" in gap:
+                # A boundary lies in the gap if a sentence-ending run ends inside it.
+                k = bisect.bisect_right(boundaries, prev_end)
+                out.append(k < len(boundaries) and boundaries[k] <= tok.start)
+            else:
+                out.append(False)
         prev_end = tok.end
     return out
 

@@ -365,21 +365,34 @@ class Lexicon:
             return list(hit[:n])
         return self.rank_candidates(spun, n)
 
-    def _ranked_lookup(self, spun: str) -> tuple[Candidate, ...]:
+    def ranked_texts(self, spun: str, n: int) -> list[tuple[str, float]]:
+        """(text, logprior) of :meth:`ranked_candidates`, without building Candidate
+        objects (the engine's per-word path: it needs neither the source nor a copy)."""
         key = _norm(spun)
-        row = self._cand_row(key)
+        row = self._cand_row(key) if n <= self.rank_top else None
         if row is None:
-            return tuple(self.rank_candidates(key, self.rank_top))
+            return [(c.text, c.logprior) for c in self.ranked_candidates(spun, n)]
+        return [(t, p) for t, p, _ in self._table_row(row)[:n]]
+
+    def _table_row(self, row: int) -> list[tuple[str, float, int]]:
+        """(text, logprior rounded as in Candidate, source code) of one precomputed row."""
         a, b = self._cindptr[row:row + 2].tolist()
         if a == b:
-            return ()
+            return []
         raw = self._ctext[3 * a:3 * b].tobytes()
         fb = int.from_bytes
         packed = [fb(raw[k:k + 3], "little") for k in range(0, len(raw), 3)]
         priors = self._cprior[a:b].tolist()
         V, strings, extra = len(self.strings), self.strings, self._extra
-        return tuple(Candidate(strings[u] if u < V else extra[u - V], round(p, 4), SOURCES[t & 3])
-                     for t, p in zip(packed, priors) for u in (t >> 2,))
+        return [(strings[t >> 2] if t >> 2 < V else extra[(t >> 2) - V], round(p, 4), t & 3)
+                for t, p in zip(packed, priors)]
+
+    def _ranked_lookup(self, spun: str) -> tuple[Candidate, ...]:
+        key = _norm(spun)
+        row = self._cand_row(key)
+        if row is None:
+            return tuple(self.rank_candidates(key, self.rank_top))
+        return tuple(Candidate(t, p, SOURCES[src]) for t, p, src in self._table_row(row))
 
     def _cand_row(self, key: str) -> int | None:
         """Row of ``key`` in the precomputed table (``None`` if absent)."""
