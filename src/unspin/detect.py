@@ -338,7 +338,8 @@ class Engine:
         self._text_ids: dict[str, list[int]] = {}
         self._pairs_cache: dict[tuple[str, str], list] = {}
         self._mwe_cache: dict[str, bool] = {}
-        self._prefix_cache: dict[int, tuple[Profile, int, set[str]]] = {}
+        self._profile_cache: dict[int, tuple[Profile, int, set[str], dict[str, float]]] = {}
+        self._seconds: dict[str, set[str]] | None = None
 
     def _weight_vector(self, model: str) -> np.ndarray:
         cal = self.calibration
@@ -407,7 +408,7 @@ class Engine:
         lw = doc.lw
         hits = []
         for prof in profiles:
-            table, prefixes = prof.table, self._key_prefixes(prof)
+            table, prefixes = prof.table, self._profile_state(prof)[0]
             for i in range(len(lw)):
                 key = lw[i]
                 for j in range(i + 1, len(lw) + 1):
@@ -489,15 +490,15 @@ class Engine:
         order, rank = _group_order(grp, np.where(big, -score, 0.0), np.where(big, tdesc, local))
         return order[rank < k]
 
-    def _rank_rows(self, st: dict, sel: np.ndarray, F: np.ndarray, weights: str) -> tuple[np.ndarray, list]:
-        """Log-odds of the scored rows and, per span, those rows best first (stable)."""
+    def _rank_rows(self, st: dict, sel: np.ndarray, F: np.ndarray, weights: str
+                   ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Log-odds of the scored rows, the rows sorted by span and then best first
+        (stable), and where each span's rows start in that order (every span has some)."""
         lo = F @ self._weights[weights]
         g = st["grp"][sel]
-        order, _ = _group_order(g, -lo, np.arange(len(g)))
-        ranked: list[list[int]] = [[] for _ in range(len(st["counts"]))]
-        for r in order.tolist():
-            ranked[g[r]].append(r)
-        return lo, ranked
+        order, rank = _group_order(g, -lo, np.arange(len(g)))
+        starts = np.append(np.nonzero(rank == 0)[0], len(order))
+        return lo, order, starts
 
     def _doc(self, text: str) -> _Doc:
         tokens = tokenize(text)
@@ -584,7 +585,10 @@ class Engine:
         k = 0
         for prof, i, j, key, ranked in hits:
             total = sum(c for _, c in ranked)
-            prior = profile_prior(prof, key, self.lm)
+            priors = self._profile_state(prof)[1]
+            prior = priors.get(key)
+            if prior is None:
+                prior = priors[key] = profile_prior(prof, key, self.lm)
             best = None
             for orig, count in ranked:
                 g = gains[k]
@@ -605,20 +609,21 @@ class Engine:
         """Single-word reverse-thesaurus proposals (log-odds >= ``floor``); fills ``ranked``
         with the words that take part in joint re-scoring."""
         p = self.params
-        lo, order = self._rank_rows(st, sel, F, "local")
-        local_sel = st["local"][sel].tolist()
-        lo_l = lo.tolist()
+        lo, order, starts = self._rank_rows(st, sel, F, "local")
+        local_sel = st["local"][sel]
+        best_rows = order[starts[:-1]]
+        best_lo = lo[best_rows]
+        I, entries = st["I"].tolist(), st["entries"]
+        # Joint re-scoring uses the context-free ranking: in a tortured phrase the
+        # neighbour is spun too, so single-word context scores mislead. Only words
+        # with some single-word evidence take part (it bounds the pair search).
+        for k in np.nonzero(best_lo >= p.joint_min_logodds)[0].tolist():
+            ranked[I[k]] = entries[k].joint
         out: list[_Proposal] = []
-        for k, (i, e) in enumerate(zip(st["I"].tolist(), st["entries"])):
-            rows = order[k]
-            best = rows[0]
-            # Joint re-scoring uses the context-free ranking: in a tortured phrase the
-            # neighbour is spun too, so single-word context scores mislead. Only words
-            # with some single-word evidence take part (it bounds the pair search).
-            if lo_l[best] >= p.joint_min_logodds:
-                ranked[i] = e.joint
-            if lo_l[best] < floor:
-                continue
+        for k in np.nonzero(best_lo >= floor)[0].tolist():
+            i, e = I[k], entries[k]
+            best = int(best_rows[k])
+            rows = order[starts[k]:starts[k + 1]].tolist()
             text = e.texts[local_sel[best]]
             f = dict(zip(FEATURES, F[best].tolist()))
             kind = "name" if f["name"] else "substitution"
@@ -628,16 +633,16 @@ class Engine:
                       f"{10 ** g:.0f}x more likely in this context" if g > 0 else
                       f"'{w}' is a thesaurus synonym of '{text}'")
             alts = [e.texts[local_sel[r]] for r in rows[1:4]]
-            out.append(_Proposal(i, i + 1, text, alts, lo_l[best], reason, kind, f))
+            out.append(_Proposal(i, i + 1, text, alts, float(lo[best]), reason, kind, f))
         return out
 
     def _phrase_proposals(self, doc: _Doc, st: dict, entries: list[_Cands], F: np.ndarray,
                           floor: float) -> list[_Proposal]:
-        lo, order = self._rank_rows(st, np.arange(len(st["grp"])), F, "local")
+        lo, order, starts = self._rank_rows(st, np.arange(len(st["grp"])), F, "local")
         local = st["local"]
         out: list[_Proposal] = []
         for k, (i, j, e) in enumerate(zip(st["I"].tolist(), st["J"].tolist(), entries)):
-            rows = order[k]
+            rows = order[starts[k]:starts[k + 1]].tolist()
             best = rows[0]
             if lo[best] < floor:
                 continue
@@ -753,29 +758,40 @@ class Engine:
         if len(ids_of) > 500_000:
             ids_of.clear()
 
-    def _key_prefixes(self, prof: Profile) -> set[str]:
-        """Every proper word prefix of the profile's multi-word keys (cached; rebuilt if it grows)."""
-        got = self._prefix_cache.get(id(prof))
+    def _profile_state(self, prof: Profile) -> tuple[set[str], dict[str, float]]:
+        """Per-profile caches: every proper word prefix of its multi-word keys, and the
+        keys' prior log-odds. Rebuilt if the profile grows; the entry holds the profile
+        itself, so its id cannot be reused while cached."""
+        got = self._profile_cache.get(id(prof))
         if got is None or got[0] is not prof or got[1] != len(prof.table):
             prefixes = set()
             for key in prof.table:
                 parts = key.split(" ")
                 prefixes.update(" ".join(parts[:n]) for n in range(1, len(parts)))
-            got = self._prefix_cache[id(prof)] = (prof, len(prof.table), prefixes)
-        return got[2]
+            if len(self._profile_cache) > 64:
+                self._profile_cache.clear()
+            got = self._profile_cache[id(prof)] = (prof, len(prof.table), prefixes, {})
+        return got[2], got[3]
 
     def _term_pairs(self, w1: str, w2: str, left_opts, right_opts, limit: int = 2):
         """Candidate pairs that are multi-word entries of the thesauri ("artificial intelligence")."""
         if self.lexicon is None:
             return []
-        known = self.lexicon.ids
+        if self._seconds is None:  # two-word entries by first word, built on first use (~0.1 s)
+            self._seconds = {}
+            for t in self.lexicon.ids:
+                a, sep, b = t.partition(" ")
+                if sep and " " not in b:
+                    self._seconds.setdefault(a, set()).add(b)
         out = []
         for a, lpa in left_opts:
+            seconds = self._seconds.get(a)
+            if not seconds:
+                continue
             for b, lpb in right_opts:
                 if (a, b) == (w1, w2):
                     continue
-                phrase = f"{a} {b}"
-                if phrase in known or (b.endswith("s") and phrase[:-1] in known):
+                if b in seconds or (b.endswith("s") and b[:-1] in seconds):
                     out.append((a, b, lpa + lpb))
                     if len(out) >= limit:
                         return out

@@ -377,10 +377,14 @@ CACHE_VERSION = 2
 
 
 def cache_dir() -> Path:
-    """``$UNSPIN_HOME/cache``, else ``$XDG_CACHE_HOME/unspin``, else ``~/.cache/unspin``."""
-    home = os.environ.get("UNSPIN_HOME")
-    if home:
-        return Path(home).expanduser() / "cache"
+    """``$UNSPIN_CACHE``, else ``$XDG_CACHE_HOME/unspin``, else ``~/.cache/unspin``.
+
+    (Not under ``$UNSPIN_HOME``, which holds learned profiles: the cache is derived
+    data, shared by every profile home on the machine.)
+    """
+    own = os.environ.get("UNSPIN_CACHE")
+    if own:
+        return Path(own).expanduser()
     xdg = os.environ.get("XDG_CACHE_HOME")
     return (Path(xdg).expanduser() if xdg else Path.home() / ".cache") / "unspin"
 

@@ -254,12 +254,25 @@ def user_names() -> list[str]:
     return sorted(p.stem for p in d.glob("*.json")) if d.is_dir() else []
 
 
+_LOADED: dict[str, tuple[int, int, Profile]] = {}
+
+
 def load(name: str) -> Profile:
-    """A user profile if one exists under ``name``, else the built-in one (KeyError if neither)."""
+    """A user profile if one exists under ``name``, else the built-in one (KeyError if neither).
+
+    A user profile is read again only when its file changes (size or modification
+    time), so repeated checks reuse one object and the engine's per-profile caches.
+    """
     p = user_path(name)
-    if p.is_file():
-        return Profile.load(str(p))
-    return builtin(name)
+    try:
+        st = p.stat()
+    except OSError:
+        return builtin(name)
+    key = str(p)
+    got = _LOADED.get(key)
+    if got is None or got[:2] != (st.st_mtime_ns, st.st_size):
+        got = _LOADED[key] = (st.st_mtime_ns, st.st_size, Profile.load(key))
+    return got[2]
 
 
 def resolve(profile) -> list[Profile]:

@@ -304,8 +304,73 @@ async def _send_json(send, status: int, code: str, message: str) -> None:
 # --------------------------------------------------------------------------- engine access
 
 
+#: A batch of concurrent requests is checked together up to about this many characters.
+BATCH_CHARS = 200_000
+#: Threads that may wait for a batch; checks themselves run one batch at a time.
+POOL_THREADS = 16
+
+
+class _Batcher:
+    """Checks requests that are waiting at the same moment in one engine call.
+
+    The engine's language-model passes have a fixed cost per call, so ten
+    concurrent 500-word requests checked together (:meth:`unspin.detect.Engine.check_many`,
+    same results as one by one) finish sooner than ten calls in a row. Whichever
+    waiting thread gets the run lock takes everything queued (up to BATCH_CHARS);
+    a request that arrives alone is checked alone, with no added delay.
+    """
+
+    def __init__(self):
+        self._queue: list[tuple[str, float | None, str, concurrent.futures.Future]] = []
+        self._queue_lock = threading.Lock()
+        self._run_lock = threading.Lock()
+
+    def check(self, text: str, threshold: float | None, profile: str):
+        fut: concurrent.futures.Future = concurrent.futures.Future()
+        with self._queue_lock:
+            self._queue.append((text, threshold, profile, fut))
+        while not fut.done():
+            if not self._run_lock.acquire(timeout=0.005):
+                continue
+            try:
+                with self._queue_lock:
+                    batch, size = [], 0
+                    while self._queue and (not batch or size + len(self._queue[0][0]) <= BATCH_CHARS):
+                        batch.append(self._queue.pop(0))
+                        size += len(batch[-1][0])
+                self._execute(batch)
+            finally:
+                self._run_lock.release()
+        return fut.result()
+
+    @staticmethod
+    def _execute(batch) -> None:
+        groups: dict[tuple, list] = {}
+        for item in batch:
+            groups.setdefault((item[1], item[2]), []).append(item)
+        for (threshold, profile), items in groups.items():
+            prof = None if profile == "none" else "auto"
+            reports = None
+            if len(items) > 1:
+                try:
+                    from .detect import default_engine
+
+                    reports = default_engine().check_many([t for t, *_ in items], threshold=threshold, profile=prof)
+                except Exception:  # fall back to one by one, so each request gets its own outcome
+                    reports = None
+            for k, (text, _, _, fut) in enumerate(items):
+                if reports is not None:
+                    fut.set_result(reports[k])
+                    continue
+                try:
+                    fut.set_result(run_check(text, threshold=threshold, profile=prof))
+                except BaseException as exc:  # delivered to the waiting request
+                    fut.set_exception(exc)
+
+
 class _Engine:
-    """Runs checks in a bounded thread pool with a timeout and an LRU cache of reports."""
+    """Runs checks in a bounded thread pool with a timeout and an LRU cache of reports;
+    concurrent checks are batched (:class:`_Batcher`)."""
 
     def __init__(self, *, index_path: str | None, timeout: float, cache: int, max_pending: int):
         self.index_path = index_path
@@ -318,6 +383,7 @@ class _Engine:
         self._local = threading.local()
         self._pool: concurrent.futures.ThreadPoolExecutor | None = None
         self._pending = 0
+        self._batcher = _Batcher()
 
     def index(self):
         if self.index_path is None:
@@ -343,8 +409,11 @@ class _Engine:
         if not owner:
             return fut.result()
         try:
-            report = run_check(text, threshold=threshold, profile=None if profile == "none" else "auto",
-                               index=self.index())
+            if self.index_path is None:
+                report = self._batcher.check(text, threshold, profile)
+            else:  # with source tracing: one request at a time, each on its own index connection
+                report = run_check(text, threshold=threshold, profile=None if profile == "none" else "auto",
+                                   index=self.index())
         except BaseException as exc:
             fut.set_exception(exc)
             with self._lock:
@@ -366,7 +435,8 @@ class _Engine:
         self._pending += 1
         try:
             if self._pool is None:  # (re)created lazily: an app can go through several lifespans
-                self._pool = concurrent.futures.ThreadPoolExecutor(max_workers=2, thread_name_prefix="unspin-check")
+                self._pool = concurrent.futures.ThreadPoolExecutor(max_workers=POOL_THREADS,
+                                                                   thread_name_prefix="unspin-check")
             fut = self._pool.submit(fn, *args)
             try:
                 return await asyncio.wait_for(asyncio.wrap_future(fut), self.timeout)

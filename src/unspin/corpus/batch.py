@@ -44,7 +44,14 @@ class Options:
         return DEFAULT_THRESHOLD if self.threshold is None else float(self.threshold)
 
 
-def _score_one(text: Any, opts: Options, thr: float) -> dict[str, Any]:
+#: Full-mode texts are checked together (:meth:`unspin.detect.Engine.check_many`) in
+#: groups of about this many characters: sharing the language-model passes saves
+#: their fixed cost per text, and the bound keeps a group's memory small.
+GROUP_CHARS = 200_000
+
+
+def _validate(text: Any) -> str | dict[str, Any]:
+    """The text to score, or the ``unspin_error`` record for a text that cannot be scored."""
     if text is None:
         return {"unspin_error": "no text"}
     if isinstance(text, bytes):
@@ -58,15 +65,10 @@ def _score_one(text: Any, opts: Options, thr: float) -> dict[str, Any]:
         return {"unspin_error": "empty text"}
     if len(text) > MAX_TEXT_CHARS:
         return {"unspin_error": f"text too large ({len(text)} characters, limit {MAX_TEXT_CHARS})"}
-    if opts.fast:
-        from .score import default_scorer
+    return text
 
-        score = default_scorer(opts.profile).score(text)
-        return {"unspin_score": score, "unspin_is_spun": score >= thr, "unspin_findings": None,
-                "unspin_spinner": None}
-    from ..detect import check
 
-    rep = check(text, threshold=thr, profile=opts.profile)
+def _fields(rep: Any, opts: Options) -> dict[str, Any]:
     out: dict[str, Any] = {"unspin_score": rep.score, "unspin_is_spun": rep.is_spun,
                            "unspin_findings": len(rep.findings), "unspin_spinner": rep.spinner}
     if opts.top_findings:
@@ -78,17 +80,53 @@ def _score_one(text: Any, opts: Options, thr: float) -> dict[str, Any]:
     return out
 
 
+def _guarded(fn, *args) -> dict[str, Any]:
+    try:
+        return fn(*args)
+    except MemoryError:
+        return {"unspin_error": "out of memory scoring this text"}
+    except Exception as exc:  # a bug must not lose the record; it is reported on it
+        return {"unspin_error": f"{type(exc).__name__}: {exc}"[:500]}
+
+
+def _fast_one(text: str, opts: Options, thr: float) -> dict[str, Any]:
+    from .score import default_scorer
+
+    score = default_scorer(opts.profile).score(text)
+    return {"unspin_score": score, "unspin_is_spun": score >= thr, "unspin_findings": None,
+            "unspin_spinner": None}
+
+
+def _full_group(texts: list[str], opts: Options, thr: float) -> list[dict[str, Any]]:
+    from ..detect import default_engine
+
+    engine = default_engine()
+    try:
+        reports = engine.check_many(texts, threshold=thr, profile=opts.profile)
+    except Exception:  # score one by one, so one bad text cannot fail its neighbours
+        return [_guarded(lambda t: _fields(engine.check(t, threshold=thr, profile=opts.profile), opts), t)
+                for t in texts]
+    return [_guarded(_fields, r, opts) for r in reports]
+
+
 def score_texts(texts: Iterable[Any], opts: Options = Options()) -> list[dict[str, Any]]:
     """``unspin_*`` fields for each text, in order; failures become ``unspin_error``."""
     thr = opts.decision_threshold()
-    out = []
-    for t in texts:
-        try:
-            out.append(_score_one(t, opts, thr))
-        except MemoryError:
-            out.append({"unspin_error": "out of memory scoring this text"})
-        except Exception as exc:  # a bug must not lose the record; it is reported on it
-            out.append({"unspin_error": f"{type(exc).__name__}: {exc}"[:500]})
+    out: list[Any] = [_validate(t) for t in texts]
+    todo = [k for k, t in enumerate(out) if isinstance(t, str)]
+    if opts.fast:
+        for k in todo:
+            out[k] = _guarded(_fast_one, out[k], opts, thr)
+        return out
+    group: list[int] = []
+    size = 0
+    for n, k in enumerate(todo):
+        group.append(k)
+        size += len(out[k])
+        if size >= GROUP_CHARS or n == len(todo) - 1:
+            for kk, fields in zip(group, _full_group([out[x] for x in group], opts, thr)):
+                out[kk] = fields
+            group, size = [], 0
     return out
 
 
