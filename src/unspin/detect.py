@@ -140,7 +140,10 @@ class _Doc:
         self.text = text
         self.tokens = tokens
         self.truncated = truncated  # the text had more than MAX_WORDS words
-        self.lw = [t.lower for t in tokens]
+        # one C-level pass instead of a property call per token (same as Token.lower)
+        self.lw = "\0".join([t.text for t in tokens]).lower().replace("\u2019", "'").split("\0") if tokens else []
+        if len(self.lw) != len(tokens):  # a token with NUL in it: do it one by one
+            self.lw = [t.lower for t in tokens]
         self.starts = sentence_starts(text, tokens)
         n = len(tokens)
         ids = self.ids = lm.ids(self.lw)
@@ -338,7 +341,7 @@ class Engine:
         self._text_ids: dict[str, list[int]] = {}
         self._pairs_cache: dict[tuple[str, str], list] = {}
         self._mwe_cache: dict[str, bool] = {}
-        self._profile_cache: dict[int, tuple[Profile, int, set[str], dict[str, float]]] = {}
+        self._profile_cache: dict[int, tuple] = {}
         self._seconds: dict[str, set[str]] | None = None
 
     def _weight_vector(self, model: str) -> np.ndarray:
@@ -406,34 +409,36 @@ class Engine:
     def _profile_hits(self, doc: _Doc, profiles: list[Profile]) -> list:
         """(profile, i, j, key, originals by count) for every profile key in the text."""
         lw = doc.lw
+        n = len(lw)
         hits = []
         for prof in profiles:
-            table, prefixes = prof.table, self._profile_state(prof)[0]
-            for i in range(len(lw)):
-                key = lw[i]
-                for j in range(i + 1, len(lw) + 1):
-                    if j > i + 1:
-                        if key not in prefixes:
-                            break
-                        key = key + " " + lw[j - 1]
-                    origs = table.get(key)
-                    if origs and doc.same_part(i, j):
-                        hits.append((prof, i, j, key, sorted(origs.items(), key=lambda kv: -kv[1])))
+            table, prefixes, _ = self._profile_state(prof)
+            for i, key in enumerate(lw):
+                if key in table:
+                    hits.append((prof, i, i + 1, key))
+                j = i + 1
+                while key in prefixes and j < n:
+                    key = key + " " + lw[j]
+                    j += 1
+                    if key in table and doc.same_part(i, j):
+                        hits.append((prof, i, j, key))
         return hits
 
     def _lexicon_entries(self, doc: _Doc) -> tuple[list[tuple[int, int]], list[_Cands]]:
         """Content words with reverse-thesaurus candidates (spans and candidate arrays)."""
         if self.lexicon is None:
             return [], []
-        words = []
-        for i, w in enumerate(doc.lw):
-            if len(w) < 3 or w in STOPWORDS or not w.isalpha():
-                continue
-            tok = doc.tokens[i].text
-            if tok.isupper() and len(tok) > 1:
-                continue  # acronyms
-            words.append(i)
-        found = [(i, e) for i, e in zip(words, self._cands([doc.lw[i] for i in words])) if e is not None]
+        cache, lw = self._cands_cache, doc.lw
+        if any(w not in cache for w in lw):
+            # Short words, function words and non-words get no candidates (cached as None).
+            self._cands([w for w in dict.fromkeys(lw) if w not in cache
+                         and not (len(w) < 3 or w in STOPWORDS or not w.isalpha())])
+            for w in lw:
+                if w not in cache:
+                    cache[w] = None
+        tokens = doc.tokens
+        found = [(i, e) for i, e in enumerate(map(cache.__getitem__, lw)) if e is not None
+                 and not (len(tokens[i].text) > 1 and tokens[i].text.isupper())]  # acronyms
         return [(i, i + 1) for i, _ in found], [e for _, e in found]
 
     def _phrase_entries(self, doc: _Doc) -> tuple[list[tuple[int, int]], list[_Cands]]:
@@ -520,11 +525,17 @@ class Engine:
         context windows.
         """
         p = self.params
+        # Bound the per-string caches on long corpus runs (only between documents:
+        # the scorers below rely on entries they just added).
+        for cache, limit in ((self._cands_cache, 200_000), (self._text_ids, 500_000), (self._pairs_cache, 200_000),
+                             (self._mwe_cache, 200_000)):
+            if len(cache) > limit:
+                cache.clear()
         hits = self._profile_hits(doc, profiles)
         lex_spans, lex_entries = self._lexicon_entries(doc)
         phr_spans, phr_entries = self._phrase_entries(doc)
         pair_starts = self._pair_starts(doc, [i for i, _ in lex_spans])
-        spun = _Spun(self, doc, lex_spans + phr_spans + [(i, j) for _, i, j, _, _ in hits]
+        spun = _Spun(self, doc, lex_spans + phr_spans + [(i, j) for _, i, j, _ in hits]
                      + [(i, i + 2) for i in pair_starts])
         # pass 1
         q = _Queries()
@@ -538,7 +549,7 @@ class Engine:
             phr = self._stack(phr_spans, phr_entries)
             phr_win = self._window(q, doc, phr["I"][phr["grp"]], phr["J"][phr["grp"]], phr["flat"], phr["off"],
                                    phr["lens"])
-        prof_rows = [(i, j, orig) for _, i, j, _, ranked in hits for orig, _ in ranked]
+        prof_rows = [(i, j, orig) for prof, i, j, key in hits for orig, _ in self._profile_key(prof, key)[0]]
         prof_I = np.array([r[0] for r in prof_rows], dtype=np.int64)
         prof_J = np.array([r[1] for r in prof_rows], dtype=np.int64)
         prof_win = self._window(q, doc, prof_I, prof_J,
@@ -583,12 +594,8 @@ class Engine:
         gains = gains_arr.tolist()
         out: list[_Proposal] = []
         k = 0
-        for prof, i, j, key, ranked in hits:
-            total = sum(c for _, c in ranked)
-            priors = self._profile_state(prof)[1]
-            prior = priors.get(key)
-            if prior is None:
-                prior = priors[key] = profile_prior(prof, key, self.lm)
+        for prof, i, j, key in hits:
+            ranked, total, prior = self._profile_key(prof, key)
             best = None
             for orig, count in ranked:
                 g = gains[k]
@@ -717,8 +724,6 @@ class Engine:
         cache = self._cands_cache
         missing = [k for k in dict.fromkeys(keys) if k not in cache]
         if missing:
-            if len(cache) > 200_000:  # bound memory on long corpus runs
-                cache.clear()
             self._add_cands(missing)
         return [cache[k] for k in keys]
 
@@ -755,13 +760,12 @@ class Engine:
             self._cands_cache[key] = _Cands(texts, np.array([lp for _, lp in cands]), flat_all[off], flat,
                                             off - base, lens, tdesc, uni_mean_all[k0:k0 + m], uni[off], joint)
             k0 += m
-        if len(ids_of) > 500_000:
-            ids_of.clear()
 
-    def _profile_state(self, prof: Profile) -> tuple[set[str], dict[str, float]]:
-        """Per-profile caches: every proper word prefix of its multi-word keys, and the
-        keys' prior log-odds. Rebuilt if the profile grows; the entry holds the profile
-        itself, so its id cannot be reused while cached."""
+    def _profile_state(self, prof: Profile) -> tuple[dict, set[str], dict]:
+        """Per-profile caches: the keys that have originals, every proper word prefix of
+        the multi-word keys, and per key (originals by count, their total, prior
+        log-odds) once computed. Rebuilt if the profile grows; the entry holds the
+        profile itself, so its id cannot be reused while cached."""
         got = self._profile_cache.get(id(prof))
         if got is None or got[0] is not prof or got[1] != len(prof.table):
             prefixes = set()
@@ -770,8 +774,18 @@ class Engine:
                 prefixes.update(" ".join(parts[:n]) for n in range(1, len(parts)))
             if len(self._profile_cache) > 64:
                 self._profile_cache.clear()
-            got = self._profile_cache[id(prof)] = (prof, len(prof.table), prefixes, {})
-        return got[2], got[3]
+            table = {k: v for k, v in prof.table.items() if v}
+            got = self._profile_cache[id(prof)] = (prof, len(prof.table), table, prefixes, {})
+        return got[2], got[3], got[4]
+
+    def _profile_key(self, prof: Profile, key: str) -> tuple[list[tuple[str, int]], int, float]:
+        """(originals by count, their total, prior log-odds) of a profile key, cached."""
+        keys = self._profile_state(prof)[2]
+        got = keys.get(key)
+        if got is None:
+            ranked = sorted(prof.table[key].items(), key=lambda kv: -kv[1])
+            got = keys[key] = (ranked, sum(c for _, c in ranked), profile_prior(prof, key, self.lm))
+        return got
 
     def _term_pairs(self, w1: str, w2: str, left_opts, right_opts, limit: int = 2):
         """Candidate pairs that are multi-word entries of the thesauri ("artificial intelligence")."""
@@ -844,8 +858,6 @@ class Engine:
                 for a, b, channel in self._term_pairs(w1, w2, left, right):
                     if (a, b) not in seen:
                         pairs.append((self._pair_pmi(a, b), a, b, channel))
-                if len(self._pairs_cache) > 200_000:
-                    self._pairs_cache.clear()
                 self._pairs_cache[(w1, w2)] = results[k] = pairs
         return results
 

@@ -168,13 +168,16 @@ class HashIndex:
         todo = np.nonzero(valid)[0]
         q = query[todo]
         slot = self._home(q, bits)
-        # most keys sit in their home slot: one plain probe first
-        k = self.slots[slot]
-        hit = k == q
-        pos[todo[hit]] = self.index[slot[hit]]
-        found[todo[hit]] = True
-        go = ~hit & (k != _EMPTY)
-        todo, q, slot = todo[go], q[go], (slot[go] + 1) & mask
+        # most keys sit in or next to their home slot: a few plain probes first
+        for _ in range(3):
+            if not len(todo):
+                break
+            k = self.slots[slot]
+            hit = k == q
+            pos[todo[hit]] = self.index[slot[hit]]
+            found[todo[hit]] = True
+            go = ~hit & (k != _EMPTY)
+            todo, q, slot = todo[go], q[go], (slot[go] + 1) & mask
         step = np.arange(PROBE_WIDTH)
         while len(todo):
             window = (slot[:, None] + step) & mask
