@@ -19,3 +19,166 @@ def test_fast_score_ranks_spun_above_clean():
     clean = "The central bank said on Tuesday that it would keep interest rates unchanged this year."
     spun = "The central financial institution mentioned on Tuesday that it might hold curiosity charges unchanged this yr."
     assert fs.score(spun) > fs.score(clean)
+
+
+# --------------------------------------------------------------------------- score_texts (full mode)
+
+import pytest  # noqa: E402
+
+from unspin.corpus import batch  # noqa: E402
+from unspin.corpus.batch import Options, score_texts  # noqa: E402
+from unspin.detect import default_engine  # noqa: E402
+
+GOOD = [
+    "The regulator mentioned the yr had been tough for buying and selling.",
+    "The central bank said on Tuesday that it would keep interest rates unchanged.",
+    "Investors looked for secure sanctuaries as markets fell.",
+    "Shares rose at the regional financial",
+    "institution fined for cash laundering, the watchdog mentioned.",
+    "Metro Financial institution mentioned the govt would act today.",
+    "A plain sentence about dogs.",
+    "Bank",
+]
+BAD = {None: "no text", b"\xff bytes": "text is not valid UTF-8", "": "empty text", "  \n ": "empty text",
+       42: "text field is int, not a string"}
+FULL = Options(top_findings=3, restore=True)
+
+
+def _mixed(n_good=24):
+    """Valid texts (some as UTF-8 bytes) interleaved with every kind of bad one."""
+    bad = list(BAD)
+    out = []
+    for k in range(n_good):
+        text = GOOD[k % len(GOOD)] if k < len(GOOD) else f"{GOOD[k % len(GOOD)]} Record {k}."
+        out.append(text.encode("utf-8") if k % 5 == 4 else text)
+        if k % 3 == 0:
+            out.append(bad[(k // 3) % len(bad)])
+    return out
+
+
+def _alone(text, opts):
+    (fields,) = score_texts([text], opts)
+    return fields
+
+
+@pytest.fixture
+def group_calls(monkeypatch):
+    """Record the size of each check_many call on the default engine."""
+    engine = default_engine()
+    real = engine.check_many
+    sizes = []
+
+    def spy(texts, *a, **kw):
+        sizes.append(len(texts))
+        return real(texts, *a, **kw)
+
+    monkeypatch.setattr(engine, "check_many", spy)
+    return sizes
+
+
+def test_score_texts_groups_give_the_same_fields_as_one_by_one(monkeypatch, group_calls):
+    monkeypatch.setattr(batch, "GROUP_CHARS", 100)
+    texts = _mixed()
+    out = score_texts(texts, FULL)
+    assert len(out) == len(texts)
+    valid = [t for t in texts if t not in BAD]
+    assert len(group_calls) > 3 and max(group_calls) > 1, group_calls  # several real groups
+    assert sum(group_calls) == len(valid)
+    for text, fields in zip(texts, out):
+        if text in BAD:
+            assert fields == {"unspin_error": BAD[text]}, text
+        else:
+            assert "unspin_error" not in fields
+            assert fields == _alone(text, FULL), text
+            assert set(fields) == {"unspin_score", "unspin_is_spun", "unspin_findings", "unspin_spinner",
+                                   "unspin_top_findings", "unspin_restored"}
+            s = text.decode() if isinstance(text, bytes) else text
+            rep = default_engine().check(s)
+            assert fields["unspin_score"] == rep.score and fields["unspin_restored"] == rep.restored
+    first = out[0]
+    assert first["unspin_findings"] == 3 and first["unspin_is_spun"] is True
+    assert [f["suggestion"] for f in first["unspin_top_findings"]]
+
+
+def test_score_texts_one_group_by_default(group_calls):
+    texts = _mixed(10)
+    out = score_texts(texts, FULL)
+    assert group_calls == [sum(1 for t in texts if t not in BAD)]
+    group_calls.clear()
+    assert out == [_alone(t, FULL) for t in texts]
+
+
+def test_score_texts_group_boundaries(monkeypatch, group_calls):
+    # a group closes once it reaches GROUP_CHARS, so each text over the limit is alone
+    monkeypatch.setattr(batch, "GROUP_CHARS", 10)
+    texts = GOOD[:4]
+    out = score_texts(texts)
+    assert group_calls == [1, 1, 1, 1]
+    group_calls.clear()
+    monkeypatch.setattr(batch, "GROUP_CHARS", len(GOOD[0]) + len(GOOD[1]))
+    assert score_texts(texts) == out
+    assert group_calls == [2, 2]
+
+
+def test_score_texts_all_invalid_or_empty_input(group_calls):
+    assert score_texts([]) == []
+    assert score_texts([None, "", b"\xff bytes"]) == [{"unspin_error": "no text"}, {"unspin_error": "empty text"},
+                                                     {"unspin_error": "text is not valid UTF-8"}]
+    assert group_calls == []
+
+
+def test_score_texts_falls_back_to_one_by_one_when_a_group_fails(monkeypatch):
+    monkeypatch.setattr(batch, "GROUP_CHARS", 150)
+    texts = _mixed(12)
+    expected = [_alone(t, FULL) for t in texts]
+    engine = default_engine()
+    real = engine.check_many
+    calls = []
+
+    def fails_on_groups(texts, *a, **kw):  # Engine.check itself goes through check_many([text])
+        calls.append(len(texts))
+        if len(texts) > 1:
+            raise RuntimeError("combined pass failed")
+        return real(texts, *a, **kw)
+
+    monkeypatch.setattr(engine, "check_many", fails_on_groups)
+    out = score_texts(texts, FULL)
+    assert any(n > 1 for n in calls), "the groups were tried first"
+    assert out == expected  # no record lost, every field present
+
+
+def test_score_texts_a_failing_text_fails_only_its_own_record(monkeypatch):
+    monkeypatch.setattr(batch, "GROUP_CHARS", 10_000)
+    engine = default_engine()
+    real = engine.check_many
+    poison = "This poison text breaks the engine."
+
+    def breaks_on_poison(texts, *a, **kw):
+        if poison in texts:
+            raise RuntimeError("engine bug")
+        return real(texts, *a, **kw)
+
+    texts = [GOOD[0], None, poison, GOOD[2], GOOD[3]]
+    expected = [_alone(t, Options()) for t in texts]
+    monkeypatch.setattr(engine, "check_many", breaks_on_poison)
+    out = score_texts(texts)
+    assert out[2] == {"unspin_error": "RuntimeError: engine bug"}
+    assert out[:2] + out[3:] == expected[:2] + expected[3:]
+    assert "unspin_score" in out[0] and out[1] == {"unspin_error": "no text"}
+
+
+def test_score_texts_fields_errors_are_per_record(monkeypatch):
+    # a failure while turning one report into fields loses only that record
+    calls = []
+    real = batch._fields
+
+    def flaky(rep, opts):
+        calls.append(rep)
+        if len(calls) == 2:
+            raise ValueError("bad report")
+        return real(rep, opts)
+
+    monkeypatch.setattr(batch, "_fields", flaky)
+    out = score_texts(GOOD[:3])
+    assert out[1] == {"unspin_error": "ValueError: bad report"}
+    assert "unspin_score" in out[0] and "unspin_score" in out[2]

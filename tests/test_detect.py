@@ -104,3 +104,121 @@ def test_long_document_is_bounded_and_reports_truncation(monkeypatch):
     r = unspin.check("The bank said the money was safe. " * 40)
     assert r.words == 50 and r.features["truncated_at_words"] == 50
     assert r.restored.endswith("safe. ")  # text past the limit is kept, unchanged
+
+
+# --------------------------------------------------------------------------- check_many
+
+from unspin.detect import default_engine  # noqa: E402
+
+MANY = [
+    "",
+    "   \n\t  ",
+    "Bank",
+    "The regulator mentioned the yr had been tough for buying and selling.",
+    "Shares rose at the regional financial",
+    "institution fined for cash laundering, the watchdog mentioned.",
+    "Investors looked for secure sanctuaries as markets fell.",
+    "Metro Financial institution mentioned the govt would act today.",
+    "counterfeit",
+    "consciousness is changing the present day research.",
+    "The regulator mentioned the yr had been tough for buying and selling.",  # a duplicate
+    "A plain sentence about dogs.\n\nAnother paragraph, also plain.",
+]
+
+
+def _fresh(engine=None):
+    """An engine sharing the default's models but none of its per-text caches."""
+    base = engine or default_engine()
+    return Engine(lm=base.lm, lexicon=base.lexicon)
+
+
+def _one_by_one(texts, **kw):
+    eng = _fresh()
+    return [eng.check(t, **kw).to_dict() for t in texts]
+
+
+def test_check_many_equals_check_one_by_one():
+    many = default_engine().check_many(MANY)
+    assert len(many) == len(MANY)
+    assert [r.to_dict() for r in many] == _one_by_one(MANY)
+    # the default engine's check agrees as well
+    assert [r.to_dict() for r in many] == [default_engine().check(t).to_dict() for t in MANY]
+    spun = many[3]
+    assert [(f.text, f.suggestion) for f in spun.findings] == [
+        ("mentioned", "said"), ("yr", "year"), ("buying and selling", "trading")]
+    assert spun.restored == "The regulator said the year had been tough for trading."
+    assert many[0].score == 0.0 and many[0].findings == [] and many[0].restored == ""
+    assert many[1].restored == MANY[1] and many[1].words == 0
+    assert many[2].words == 1
+
+
+def test_check_many_on_fresh_engines_shares_no_state_between_texts():
+    # with no caches warmed up by single checks, the batch must still agree text by text
+    singles = _one_by_one(MANY)
+    assert [r.to_dict() for r in _fresh().check_many(MANY)] == singles
+    assert [r.to_dict() for r in _fresh().check_many(list(reversed(MANY)))] == singles[::-1]
+
+
+def test_check_many_finds_no_phrase_across_two_texts():
+    texts = ["Shares rose at the regional financial", "institution fined for cash laundering."]
+    joined = " ".join(texts)
+    whole = default_engine().check(joined)
+    assert any(f.text == "financial institution" for f in whole.findings)  # found within one text...
+    many = default_engine().check_many(texts)
+    assert [r.to_dict() for r in many] == _one_by_one(texts)
+    for text, rep in zip(texts, many):  # ... but never across two
+        for f in rep.findings:
+            assert 0 <= f.start < f.end <= len(text) and text[f.start:f.end] == f.text
+            assert "financial institution" not in f.text.lower()
+            assert f.suggestion != "bank"
+
+
+def test_check_many_capitalised_first_word_is_a_sentence_start():
+    # after another text, a capitalised first word opens a sentence: no name-like finding
+    texts = ["the market said", "Metro bank said the yr had been good.", "Financial institution mentioned it.",
+             "secure", "Sanctuaries were scarce."]
+    many = default_engine().check_many(texts)
+    assert [r.to_dict() for r in many] == _one_by_one(texts)
+    assert all(f.kind != "name" or f.start > 0 for r in many for f in r.findings)
+
+
+def test_check_many_texts_without_separators_and_odd_characters():
+    texts = ["yr", "yr", "mentioned", "cash.", "—", "?!", "buying and", "selling", "AI", "cafe\u0301 ya",
+             "\u00a0", "The  bank\tsaid\n\n\nthe  money", "x" * 300]
+    assert [r.to_dict() for r in default_engine().check_many(texts)] == _one_by_one(texts)
+
+
+def test_check_many_threshold_and_profile():
+    texts = MANY[3:8]
+    for kw in ({"threshold": 0.05}, {"threshold": 0.99, "profile": None}, {"profile": None}):
+        many = default_engine().check_many(texts, **kw)
+        assert [r.to_dict() for r in many] == _one_by_one(texts, **kw)
+        if "threshold" in kw:
+            assert all(r.threshold == kw["threshold"] for r in many)
+    # profile=None: no profile findings
+    assert all(f.kind != "profile" for r in default_engine().check_many(texts, profile=None) for f in r.findings)
+
+
+def test_check_many_empty_and_single():
+    assert default_engine().check_many([]) == []
+    text = MANY[3]
+    (rep,) = default_engine().check_many([text])
+    assert rep.to_dict() == unspin.check(text).to_dict()
+    assert [r.to_dict() for r in default_engine().check_many(["", " "])] == _one_by_one(["", " "])
+
+
+def test_check_many_truncation_is_per_text(monkeypatch):
+    from unspin import detect
+
+    monkeypatch.setattr(detect, "MAX_WORDS", 12)
+    texts = ["The bank said the money was safe. " * 4, "Short one mentioned.", "yr " * 20]
+    many = default_engine().check_many(texts)
+    assert [r.to_dict() for r in many] == _one_by_one(texts)
+    assert [r.words for r in many] == [12, 3, 12]
+    assert "truncated_at_words" in many[0].features and "truncated_at_words" not in many[1].features
+
+
+@settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(text_strategy, min_size=1, max_size=5))
+def test_check_many_equals_check_on_generated_texts(texts):
+    assert [r.to_dict() for r in _fresh().check_many(texts)] == _one_by_one(texts)

@@ -326,3 +326,268 @@ def test_load_bench_against_a_live_server():
         srv.should_exit = True
         th.join(timeout=10)
     assert r["requests"] == 9 and r["errors"] == 0 and r["p99_ms"] >= r["p50_ms"] > 0
+
+
+# --------------------------------------------------------------------------- batching concurrent checks
+
+import threading  # noqa: E402
+
+from unspin.detect import default_engine  # noqa: E402
+
+CONCURRENT = [
+    SPUN,
+    "The regulator mentioned the yr had been tough for buying and selling.",
+    "The central bank said on Tuesday that it would keep interest rates unchanged.",
+    "Investors looked for secure sanctuaries as markets fell.",
+    "Shares rose at the regional financial",
+    "institution fined for cash laundering, the watchdog mentioned.",
+]
+
+
+@pytest.fixture
+def check_many_sizes(monkeypatch):
+    """Record the number of texts of each check_many call on the default engine."""
+    engine = default_engine()
+    real = engine.check_many
+    sizes = []
+
+    def spy(texts, *a, **kw):
+        sizes.append(len(texts))
+        return real(texts, *a, **kw)
+
+    monkeypatch.setattr(engine, "check_many", spy)
+    return sizes
+
+
+def _wait_for(cond, what, timeout=20.0):
+    deadline = time.monotonic() + timeout
+    while not cond():
+        assert time.monotonic() < deadline, f"timed out waiting for {what}"
+        time.sleep(0.002)
+
+
+def _run_threads(fn, args_list, hold=None, queued=None):
+    """Call ``fn(*args)`` for each args from its own thread; returns [(result, exception)].
+
+    With ``hold`` (a batcher), its run lock is held until ``queued()`` requests wait in its
+    queue, so they are all taken as one batch.
+    """
+    out = [None] * len(args_list)
+
+    def work(k, args):
+        try:
+            out[k] = (fn(*args), None)
+        except BaseException as exc:  # noqa: BLE001 - handed to the test
+            out[k] = (None, exc)
+
+    threads = [threading.Thread(target=work, args=(k, a), daemon=True) for k, a in enumerate(args_list)]
+    if hold is not None:
+        hold._run_lock.acquire()
+    try:
+        for t in threads:
+            t.start()
+        if hold is not None:
+            _wait_for(lambda: len(hold._queue) == queued, f"{queued} queued requests")
+    finally:
+        if hold is not None:
+            hold._run_lock.release()
+    for t in threads:
+        t.join(timeout=60)
+        assert not t.is_alive(), "a request never got its answer"
+    return out
+
+
+def test_batcher_concurrent_requests_get_their_own_reports(check_many_sizes):
+    expected = [unspin.check(t).to_dict() for t in CONCURRENT]
+    check_many_sizes.clear()
+    b = server._Batcher()
+    out = _run_threads(b.check, [(t, None, "auto") for t in CONCURRENT], hold=b, queued=len(CONCURRENT))
+    assert [exc for _, exc in out] == [None] * len(CONCURRENT)
+    assert [rep.to_dict() for rep, _ in out] == expected
+    assert check_many_sizes == [len(CONCURRENT)], "all six were checked in one engine call"
+    assert b._queue == [] and not b._run_lock.locked()
+
+
+def test_batcher_unforced_concurrency(check_many_sizes):
+    expected = [unspin.check(t).to_dict() for t in CONCURRENT]
+    b = server._Batcher()
+    start = threading.Barrier(len(CONCURRENT))
+
+    def go(text):
+        start.wait()
+        return b.check(text, None, "auto")
+
+    for _ in range(3):
+        out = _run_threads(go, [(t,) for t in CONCURRENT])
+        assert [exc for _, exc in out] == [None] * len(CONCURRENT)
+        assert [rep.to_dict() for rep, _ in out] == expected
+    assert b._queue == []
+
+
+def test_batcher_single_request_uses_run_check(monkeypatch, check_many_sizes):
+    calls = []
+    real = server.run_check
+
+    def spy(text, **kw):
+        calls.append((text, kw))
+        return real(text, **kw)
+
+    monkeypatch.setattr(server, "run_check", spy)
+    b = server._Batcher()
+    rep = b.check(CONCURRENT[1], None, "auto")
+    assert rep.to_dict() == unspin.check(CONCURRENT[1]).to_dict()
+    assert calls == [(CONCURRENT[1], {"threshold": None, "profile": "auto"})]
+    rep = b.check(CONCURRENT[1], 0.9, "none")
+    assert calls[-1] == (CONCURRENT[1], {"threshold": 0.9, "profile": None})
+    assert rep.to_dict() == unspin.check(CONCURRENT[1], threshold=0.9, profile=None).to_dict()
+    assert all(n == 1 for n in check_many_sizes)  # never a combined call for a lone request
+
+
+def test_batcher_groups_by_threshold_and_profile(check_many_sizes):
+    reqs = [(CONCURRENT[0], None, "auto"), (CONCURRENT[1], 0.9, "auto"), (CONCURRENT[2], None, "none"),
+            (CONCURRENT[3], None, "auto"), (CONCURRENT[1], None, "none"), (CONCURRENT[5], 0.9, "auto")]
+    expected = [unspin.check(t, threshold=thr, profile=None if p == "none" else "auto").to_dict()
+                for t, thr, p in reqs]
+    check_many_sizes.clear()
+    b = server._Batcher()
+    out = _run_threads(b.check, reqs, hold=b, queued=len(reqs))
+    assert [rep.to_dict() for rep, _ in out] == expected
+    assert sorted(check_many_sizes) == [2, 2, 2]
+
+
+def test_batcher_falls_back_to_one_by_one_when_check_many_fails(monkeypatch):
+    expected = [unspin.check(t).to_dict() for t in CONCURRENT]
+    engine = default_engine()
+    real_many = engine.check_many
+    combined = []
+
+    def fails_on_batches(texts, *a, **kw):  # run_check -> Engine.check -> check_many([text]) still works
+        if len(texts) > 1:
+            combined.append(len(texts))
+            raise RuntimeError("combined pass failed")
+        return real_many(texts, *a, **kw)
+
+    monkeypatch.setattr(engine, "check_many", fails_on_batches)
+    single = []
+    real_run = server.run_check
+    monkeypatch.setattr(server, "run_check", lambda text, **kw: single.append(text) or real_run(text, **kw))
+    b = server._Batcher()
+    out = _run_threads(b.check, [(t, None, "auto") for t in CONCURRENT], hold=b, queued=len(CONCURRENT))
+    assert [exc for _, exc in out] == [None] * len(CONCURRENT)
+    assert [rep.to_dict() for rep, _ in out] == expected
+    assert combined == [len(CONCURRENT)] and single == CONCURRENT
+
+
+def test_batcher_run_check_error_goes_to_its_own_caller_only(monkeypatch):
+    poison = "This poison text makes run_check fail."
+    texts = CONCURRENT[:3] + [poison] + CONCURRENT[3:]
+    expected = {t: unspin.check(t).to_dict() for t in CONCURRENT}
+    engine = default_engine()
+    real_many = engine.check_many
+
+    def fails_on_batches(batch_texts, *a, **kw):
+        if len(batch_texts) > 1:
+            raise RuntimeError("combined pass failed")
+        return real_many(batch_texts, *a, **kw)
+
+    class Poisoned(Exception):
+        pass
+
+    real_run = server.run_check
+
+    def run_check(text, **kw):
+        if text == poison:
+            raise Poisoned(text)
+        return real_run(text, **kw)
+
+    monkeypatch.setattr(engine, "check_many", fails_on_batches)
+    monkeypatch.setattr(server, "run_check", run_check)
+    b = server._Batcher()
+    out = _run_threads(b.check, [(t, None, "auto") for t in texts], hold=b, queued=len(texts))
+    for text, (rep, exc) in zip(texts, out):
+        if text == poison:
+            assert rep is None and isinstance(exc, Poisoned) and exc.args == (poison,)
+        else:
+            assert exc is None and rep.to_dict() == expected[text]
+    # the batcher is still usable, and a lone failing request gets its own error too
+    with pytest.raises(Poisoned):
+        b.check(poison, None, "auto")
+    assert b.check(CONCURRENT[1], None, "auto").to_dict() == expected[CONCURRENT[1]]
+
+
+def test_batcher_respects_batch_chars(monkeypatch, check_many_sizes):
+    monkeypatch.setattr(server, "BATCH_CHARS", 2 * len(SPUN))
+    texts = [SPUN, SPUN.replace("Ohio", "Iowa"), SPUN.replace("Ohio", "Utah"), CONCURRENT[1]]
+    expected = [unspin.check(t).to_dict() for t in texts]
+    check_many_sizes.clear()
+    b = server._Batcher()
+    out = _run_threads(b.check, [(t, None, "auto") for t in texts], hold=b, queued=len(texts))
+    assert [rep.to_dict() for rep, _ in out] == expected
+    # FIFO batches of at most BATCH_CHARS characters: [SPUN, Iowa] then [Utah, short]
+    assert check_many_sizes == [2, 2]
+
+
+def test_api_concurrent_checks_match_sequential_requests(check_many_sizes):
+    texts = CONCURRENT + ["Analysts mentioned the monetary outlook was weak.",
+                          "The firm moved cash by means of shell firms."]
+    with TestClient(create_app(warmup=False, cache=0)) as c:
+        sequential = []
+        for t in texts:
+            r = c.post("/v1/check", json={"text": t})
+            assert r.status_code == 200, r.text
+            sequential.append(r.json())
+        check_many_sizes.clear()
+        batcher = c.app.state.engine._batcher
+
+        def post(text):
+            return c.post("/v1/check", json={"text": text})
+
+        # all requests queued before any runs: checked as one batch
+        out = _run_threads(post, [(t,) for t in texts], hold=batcher, queued=len(texts))
+        assert [exc for _, exc in out] == [None] * len(texts)
+        assert [r.status_code for r, _ in out] == [200] * len(texts)
+        assert [r.json() for r, _ in out] == sequential
+        assert check_many_sizes == [len(texts)]
+        # and freely concurrent requests, with other options mixed in
+        start = threading.Barrier(len(texts))
+
+        def post_free(text, profile):
+            start.wait()
+            return c.post("/v1/check", json={"text": text, "profile": profile})
+
+        args = [(t, "none" if k % 3 == 0 else "auto") for k, t in enumerate(texts)]
+        out = _run_threads(post_free, args)
+        for (text, profile), (r, exc) in zip(args, out):
+            assert exc is None and r.status_code == 200
+            body = r.json()
+            want = sequential[texts.index(text)] if profile == "auto" else \
+                c.post("/v1/check", json={"text": text, "profile": "none"}).json()
+            assert body["score"] == want["score"] and body["findings"] == want["findings"]
+            assert body == want
+    for body, t in zip(sequential, texts):
+        ref = unspin.check(t).to_dict()
+        assert body["score"] == ref["score"] and [f["text"] for f in body["findings"]] == \
+            [f["text"] for f in ref["findings"]] and body["restored"] == ref["restored"]
+
+
+def test_api_concurrent_requests_when_check_many_fails(monkeypatch):
+    engine = default_engine()
+    real_many = engine.check_many
+
+    def fails_on_batches(texts, *a, **kw):
+        if len(texts) > 1:
+            raise RuntimeError("combined pass failed")
+        return real_many(texts, *a, **kw)
+
+    texts = CONCURRENT[:4]
+    expected = [unspin.check(t).to_dict() for t in texts]
+    monkeypatch.setattr(engine, "check_many", fails_on_batches)
+    with TestClient(create_app(warmup=False, cache=0)) as c:
+        batcher = c.app.state.engine._batcher
+        out = _run_threads(lambda t: c.post("/v1/check", json={"text": t}), [(t,) for t in texts],
+                           hold=batcher, queued=len(texts))
+        for (r, exc), want in zip(out, expected):
+            assert exc is None and r.status_code == 200, r.text
+            body = r.json()
+            assert body["score"] == want["score"] and body["restored"] == want["restored"]
+            assert [f["text"] for f in body["findings"]] == [f["text"] for f in want["findings"]]

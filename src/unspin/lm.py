@@ -123,9 +123,7 @@ class LanguageModel:
         words = np.asarray(words, dtype=np.int64)
         unknown = words < 0
         raw = raw_batch(self.trie, np.where(unknown, 0, words), hist1, hist2)
-        out = np.maximum(raw * _LOG_UNIT, UNKNOWN_LOGPROB)
-        out[unknown] = UNKNOWN_LOGPROB
-        return out
+        return np.where(unknown, UNKNOWN_LOGPROB, np.maximum(raw * _LOG_UNIT, UNKNOWN_LOGPROB))
 
     def unigram_batch(self, words: np.ndarray) -> np.ndarray:
         """log10 P(word) for an array of ids (a table read; equal to :meth:`logprob` with no history)."""

@@ -161,6 +161,7 @@ class HashIndex:
         linear probing leaves clusters tens of slots long, and walking them one slot
         per vectorised step would cost tens of numpy passes per batch.
         """
+        query = np.asarray(query, dtype=np.uint64)
         mask = len(self.slots) - 1
         bits = mask.bit_length()
         pos = np.zeros(len(query), dtype=np.int64)
@@ -413,8 +414,8 @@ def load_cached(path: str | os.PathLike, cache: str | os.PathLike | None = None)
             vocab = (folder / "vocab.txt").read_text(encoding="utf-8").split("\n")
             if len(vocab) == len(arrays["unigram_logprob"]):
                 return TrieLM(vocab=vocab, **arrays, **hashes)
-        except (OSError, ValueError):
-            pass  # unreadable cache: fall through and rebuild it
+        except (OSError, ValueError, EOFError):
+            pass  # unreadable or damaged cache: fall through and rebuild it
     lm = load_trie(path)
     try:
         root.mkdir(parents=True, exist_ok=True)
@@ -426,6 +427,8 @@ def load_cached(path: str | os.PathLike, cache: str | os.PathLike | None = None)
             np.save(tmp / f"{k}_index.npy", getattr(lm, k).index)
         (tmp / "vocab.txt").write_text("\n".join(lm.vocab), encoding="utf-8")
         try:
+            if folder.exists():  # a damaged cache (we only get here if it failed to load)
+                shutil.rmtree(folder, ignore_errors=True)
             os.rename(tmp, folder)
         except OSError:  # another process won the race
             shutil.rmtree(tmp, ignore_errors=True)

@@ -338,7 +338,13 @@ class _Batcher:
                     while self._queue and (not batch or size + len(self._queue[0][0]) <= BATCH_CHARS):
                         batch.append(self._queue.pop(0))
                         size += len(batch[-1][0])
-                self._execute(batch)
+                try:
+                    self._execute(batch)
+                except BaseException as exc:  # never leave a request of the batch waiting
+                    for *_, f in batch:
+                        if not f.done():
+                            f.set_exception(exc)
+                    raise
             finally:
                 self._run_lock.release()
         return fut.result()
@@ -357,6 +363,8 @@ class _Batcher:
 
                     reports = default_engine().check_many([t for t, *_ in items], threshold=threshold, profile=prof)
                 except Exception:  # fall back to one by one, so each request gets its own outcome
+                    reports = None
+                if reports is not None and len(reports) != len(items):
                     reports = None
             for k, (text, _, _, fut) in enumerate(items):
                 if reports is not None:
