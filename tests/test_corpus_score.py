@@ -61,29 +61,14 @@ def _alone(text, opts):
     return fields
 
 
-@pytest.fixture
-def group_calls(monkeypatch):
-    """Record the size of each check_many call on the default engine."""
-    engine = default_engine()
-    real = engine.check_many
-    sizes = []
-
-    def spy(texts, *a, **kw):
-        sizes.append(len(texts))
-        return real(texts, *a, **kw)
-
-    monkeypatch.setattr(engine, "check_many", spy)
-    return sizes
-
-
-def test_score_texts_groups_give_the_same_fields_as_one_by_one(monkeypatch, group_calls):
+def test_score_texts_groups_give_the_same_fields_as_one_by_one(monkeypatch, check_many_sizes):
     monkeypatch.setattr(batch, "GROUP_CHARS", 100)
     texts = _mixed()
     out = score_texts(texts, FULL)
     assert len(out) == len(texts)
     valid = [t for t in texts if t not in BAD]
-    assert len(group_calls) > 3 and max(group_calls) > 1, group_calls  # several real groups
-    assert sum(group_calls) == len(valid)
+    assert len(check_many_sizes) > 3 and max(check_many_sizes) > 1, check_many_sizes  # several real groups
+    assert sum(check_many_sizes) == len(valid)
     for text, fields in zip(texts, out):
         if text in BAD:
             assert fields == {"unspin_error": BAD[text]}, text
@@ -100,31 +85,31 @@ def test_score_texts_groups_give_the_same_fields_as_one_by_one(monkeypatch, grou
     assert [f["suggestion"] for f in first["unspin_top_findings"]]
 
 
-def test_score_texts_one_group_by_default(group_calls):
+def test_score_texts_one_group_by_default(check_many_sizes):
     texts = _mixed(10)
     out = score_texts(texts, FULL)
-    assert group_calls == [sum(1 for t in texts if t not in BAD)]
-    group_calls.clear()
+    assert check_many_sizes == [sum(1 for t in texts if t not in BAD)]
+    check_many_sizes.clear()
     assert out == [_alone(t, FULL) for t in texts]
 
 
-def test_score_texts_group_boundaries(monkeypatch, group_calls):
+def test_score_texts_group_boundaries(monkeypatch, check_many_sizes):
     # a group closes once it reaches GROUP_CHARS, so each text over the limit is alone
     monkeypatch.setattr(batch, "GROUP_CHARS", 10)
     texts = GOOD[:4]
     out = score_texts(texts)
-    assert group_calls == [1, 1, 1, 1]
-    group_calls.clear()
+    assert check_many_sizes == [1, 1, 1, 1]
+    check_many_sizes.clear()
     monkeypatch.setattr(batch, "GROUP_CHARS", len(GOOD[0]) + len(GOOD[1]))
     assert score_texts(texts) == out
-    assert group_calls == [2, 2]
+    assert check_many_sizes == [2, 2]
 
 
-def test_score_texts_all_invalid_or_empty_input(group_calls):
+def test_score_texts_all_invalid_or_empty_input(check_many_sizes):
     assert score_texts([]) == []
     assert score_texts([None, "", b"\xff bytes"]) == [{"unspin_error": "no text"}, {"unspin_error": "empty text"},
                                                      {"unspin_error": "text is not valid UTF-8"}]
-    assert group_calls == []
+    assert check_many_sizes == []
 
 
 def test_score_texts_falls_back_to_one_by_one_when_a_group_fails(monkeypatch):

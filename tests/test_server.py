@@ -344,21 +344,6 @@ CONCURRENT = [
 ]
 
 
-@pytest.fixture
-def check_many_sizes(monkeypatch):
-    """Record the number of texts of each check_many call on the default engine."""
-    engine = default_engine()
-    real = engine.check_many
-    sizes = []
-
-    def spy(texts, *a, **kw):
-        sizes.append(len(texts))
-        return real(texts, *a, **kw)
-
-    monkeypatch.setattr(engine, "check_many", spy)
-    return sizes
-
-
 def _wait_for(cond, what, timeout=20.0):
     deadline = time.monotonic() + timeout
     while not cond():
