@@ -1,6 +1,6 @@
 from hypothesis import given, strategies as st
 
-from unspin.tokens import sentence_starts, tokenize, words
+from unspin.tokens import SENTENCE_END_RE, sentence_starts, tokenize, words
 
 
 @given(st.text(max_size=300))
@@ -19,3 +19,13 @@ def test_sentence_starts_after_terminal_punctuation_and_newlines():
     toks = tokenize(text)
     starts = [t.text for t, s in zip(toks, sentence_starts(text, toks)) if s]
     assert starts == ["One", "Three", "Five", "seven"]
+
+
+@given(st.lists(st.sampled_from(list("ab .!?\u2026'\"\u201d\u2019)]\n\t-x,;:") + ["word", "He", "\u2019s"]),
+                max_size=40).map("".join))
+def test_sentence_starts_matches_its_definition(text):
+    """A token opens a sentence iff it is the first, or a sentence-ending run ends in the gap before it."""
+    toks = tokenize(text)
+    ends = [m.end() for m in SENTENCE_END_RE.finditer(text)]
+    expected = [k == 0 or any(toks[k - 1].end < b <= t.start for b in ends) for k, t in enumerate(toks)]
+    assert sentence_starts(text, toks) == expected

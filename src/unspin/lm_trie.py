@@ -5,7 +5,7 @@ numpy arrays so that the engine scores all of a document's candidates in a few
 vectorised passes instead of calling ``NGramModel.prob`` once per n-gram
 (:meth:`unspin.lm.LanguageModel.batch_logprob`). n-grams are found through hash
 tables (:class:`HashIndex`). Decoding and hashing take about 1.5 s, so the arrays
-are cached as ``.npy`` files (~150 MB) and memory-mapped on later runs
+are cached as ``.npy`` files (~250 MB) and memory-mapped on later runs
 (:func:`load_cached`).
 
 File layout (little-endian; reimplemented from reading sphinxbase/pocketsphinx
@@ -118,7 +118,7 @@ PROBE_WIDTH = 8
 
 @dataclass
 class HashIndex:
-    """Open-addressing hash table (linear probing, load <= 0.5) over sorted n-gram keys.
+    """Open-addressing hash table (linear probing, load <= 0.25) over sorted n-gram keys.
 
     A binary search over two million keys costs ~0.5 µs per query (21 dependent
     cache misses); a hash probe costs ~0.05 µs (about 1.5 slots read), which is what
@@ -136,7 +136,9 @@ class HashIndex:
     @classmethod
     def build(cls, keys: np.ndarray) -> "HashIndex":
         keys = np.asarray(keys, dtype=np.uint64)
-        bits = max(4, int(np.ceil(np.log2(2 * max(len(keys), 1)))))
+        # load <= 0.25: probe runs stay short (measured: 26 % faster than at 0.5 for
+        # 48 MB more per table)
+        bits = max(4, int(np.ceil(np.log2(4 * max(len(keys), 1)))))
         mask = (1 << bits) - 1
         slots = np.full(1 << bits, _EMPTY, dtype=np.uint64)
         index = np.full(1 << bits, -1, dtype=np.int32)
@@ -377,7 +379,7 @@ _ARRAYS = ("unigram_logprob", "unigram_backoff", "bigram_keys", "bigram_logprob"
            "trigram_keys", "trigram_logprob")
 _HASHES = ("bigram_hash", "trigram_hash")
 #: Bump when the cached layout or the decoding changes: old caches are then ignored.
-CACHE_VERSION = 2
+CACHE_VERSION = 3
 
 
 def cache_dir() -> Path:

@@ -14,9 +14,10 @@ Offsets always index the original string, so findings can point back into it.
 """
 from __future__ import annotations
 
-import bisect
 
 import re
+
+import numpy as np
 from typing import NamedTuple
 
 # Apostrophes: ASCII and the typographic right quote, which spinners and CMSs both emit.
@@ -81,22 +82,17 @@ def sentence_starts(text: str, tokens: list[Token]) -> list[bool]:
     >>> [t.text for t, s in zip(toks, sentence_starts("He left. Then Bank of America called.\\nNews", toks)) if s]
     ['He', 'Then', 'News']
     """
-    boundaries = sorted({m.end() for m in SENTENCE_END_RE.finditer(text)})
-    out: list[bool] = []
-    prev_end = None
-    for tok in tokens:
-        if prev_end is None:
-            out.append(True)
-        else:
-            gap = text[prev_end:tok.start]
-            if gap.strip() or "\n" in gap:
-                # A boundary lies in the gap if a sentence-ending run ends inside it.
-                k = bisect.bisect_right(boundaries, prev_end)
-                out.append(k < len(boundaries) and boundaries[k] <= tok.start)
-            else:
-                out.append(False)
-        prev_end = tok.end
-    return out
+    if not tokens:
+        return []
+    # A token opens a sentence if a sentence-ending run ends in the gap before it
+    # (such a run is punctuation and space only, so it lies wholly in that gap).
+    bounds = np.fromiter((m.end() for m in SENTENCE_END_RE.finditer(text)), dtype=np.int64)
+    spans = np.array([(t.start, t.end) for t in tokens], dtype=np.int64)
+    prev_end = np.concatenate([[-1], spans[:-1, 1]])
+    nxt = np.append(bounds, np.iinfo(np.int64).max)[np.searchsorted(bounds, prev_end, side="right")]
+    out = nxt <= spans[:, 0]  # the first boundary after the previous token comes before this one
+    out[0] = True
+    return out.tolist()
 
 
 def match_case(template: str, word: str) -> str:
