@@ -804,18 +804,27 @@ class Engine:
                 a, sep, b = t.partition(" ")
                 if sep and " " not in b:
                     self._seconds.setdefault(a, set()).add(b)
+        # positions of each right-hand word, and of plurals by their singular
+        at: dict[str, list[int]] = {}
+        plural: dict[str, list[int]] = {}
+        for k, (b, _) in enumerate(right_opts):
+            at.setdefault(b, []).append(k)
+            if b.endswith("s"):
+                plural.setdefault(b[:-1], []).append(k)
         out = []
         for a, lpa in left_opts:
             seconds = self._seconds.get(a)
             if not seconds:
                 continue
-            for b, lpb in right_opts:
+            hits = [k for x in seconds.intersection(at) for k in at[x]]
+            hits += [k for x in seconds.intersection(plural) for k in plural[x]]
+            for k in sorted(set(hits)):  # in right_opts order, as a nested loop would find them
+                b, lpb = right_opts[k]
                 if (a, b) == (w1, w2):
                     continue
-                if b in seconds or (b.endswith("s") and b[:-1] in seconds):
-                    out.append((a, b, lpa + lpb))
-                    if len(out) >= limit:
-                        return out
+                out.append((a, b, lpa + lpb))
+                if len(out) >= limit:
+                    return out
         return out
 
     def _pair_searches(self, jobs: list[tuple[str, str, list, list]]) -> list[list[tuple[float, str, str, float]]]:

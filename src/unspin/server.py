@@ -37,6 +37,7 @@ Safety
 """
 import asyncio
 import concurrent.futures
+import gc
 import hashlib
 import hmac
 import ipaddress
@@ -527,6 +528,10 @@ def create_app(*, index: str | None = None, max_body: int | None = None, max_wor
                 await engine.check("The cat sat on the mat.")
             except Exception:  # pragma: no cover - a broken engine shows up on the first request instead
                 pass
+            # The loaded tables live as long as the server: keep them out of the cyclic
+            # garbage collector's full collections, which otherwise rescan them and show
+            # up as latency spikes of tens of milliseconds.
+            gc.freeze()
         yield
         engine.shutdown()
 
