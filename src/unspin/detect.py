@@ -214,19 +214,13 @@ class _Cands:
     """One string's reverse-thesaurus candidates as arrays, built once per string and cached."""
 
     texts: list[str]
-    prior: np.ndarray      # channel log-prior of each candidate
-    first: np.ndarray      # LM id of each candidate's first word
-    flat: np.ndarray       # LM ids of all candidates' words, concatenated
-    off: np.ndarray        # where each candidate starts in ``flat``
-    lens: np.ndarray       # words per candidate
-    tdesc: np.ndarray      # rank in descending text order (the shortlist's tie-break)
-    uni_mean: np.ndarray   # mean unigram log10 P over each candidate's words
-    uni_first: np.ndarray  # unigram log10 P of each candidate's first word
+    flat: np.ndarray   # LM ids of all candidates' words, concatenated
+    floats: np.ndarray  # per candidate: channel log-prior, mean unigram log10 P of its words,
+    #                     unigram log10 P of its first word
+    ints: np.ndarray    # per candidate: LM id of its first word, where it starts in ``flat``,
+    #                     its number of words, its rank in descending text order (shortlist tie-break)
     joint: list[tuple[str, float]]  # context-free list for joint pair scoring
-
-
-def _concat(parts: list[np.ndarray], dtype) -> np.ndarray:
-    return np.concatenate(parts) if parts else np.zeros(0, dtype=dtype)
+    # (two matrices rather than seven arrays: a document stacks hundreds of these)
 
 
 def _ragged(items: list[Sequence[int]]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -473,22 +467,21 @@ class Engine:
         grp = np.repeat(np.arange(len(entries)), counts)
         base = np.concatenate([[0], np.cumsum(counts)[:-1]])
         flat_base = np.concatenate([[0], np.cumsum([len(e.flat) for e in entries])[:-1]])
+        floats = np.concatenate([e.floats for e in entries])
+        ints = np.concatenate([e.ints for e in entries])
         return {
             "counts": counts, "grp": grp, "local": np.arange(len(grp)) - base[grp],
             "I": np.array([s[0] for s in spans], dtype=np.int64),
             "J": np.array([s[1] for s in spans], dtype=np.int64),
-            "prior": _concat([e.prior for e in entries], np.float64),
-            "lens": _concat([e.lens for e in entries], np.int64),
-            "flat": _concat([e.flat for e in entries], np.int64),
-            "off": _concat([e.off for e in entries], np.int64) + flat_base[grp],
-            "uni_mean": _concat([e.uni_mean for e in entries], np.float64),
-            "uni_first": _concat([e.uni_first for e in entries], np.float64),
+            "prior": floats[:, 0], "uni_mean": floats[:, 1], "uni_first": floats[:, 2],
+            "first": ints[:, 0], "off": ints[:, 1] + flat_base[grp], "lens": ints[:, 2], "tdesc": ints[:, 3],
+            "flat": np.concatenate([e.flat for e in entries]),
         }
 
     def _shortlist_queries(self, q: "_Queries", doc: _Doc, st: dict) -> slice:
         """Plan the cheap first pass: log P(candidate's first word | two words before)."""
         I = st["I"][st["grp"]]
-        return q.add(_concat([e.first for e in st["entries"]], np.int64), doc.L1[I], doc.L2[I])
+        return q.add(st["first"], doc.L1[I], doc.L2[I])
 
     def _shortlist(self, st: dict, v: np.ndarray, k: int) -> np.ndarray:
         """Rows kept by the first pass: each span's best ``k`` by that log-probability plus
@@ -500,8 +493,7 @@ class Engine:
         grp, local = st["grp"], st["local"]
         score = v + 0.4 * st["prior"] / LN10
         big = st["counts"][grp] > k
-        tdesc = _concat([e.tdesc for e in st["entries"]], np.int64)
-        return _group_topk(st["counts"], np.where(big, -score, 0.0), np.where(big, tdesc, local), k)
+        return _group_topk(st["counts"], np.where(big, -score, 0.0), np.where(big, st["tdesc"], local), k)
 
     def _rank_rows(self, st: dict, sel: np.ndarray, F: np.ndarray, weights: str
                    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -764,8 +756,9 @@ class Engine:
             tdesc[sorted(range(m), key=texts.__getitem__, reverse=True)] = np.arange(m)
             joint = [(t, lp) for t, lp in cands[: self.params.joint_candidates]
                      if " " not in t and t not in STOPWORDS]
-            self._cands_cache[key] = _Cands(texts, np.array([lp for _, lp in cands]), flat_all[off], flat,
-                                            off - base, lens, tdesc, uni_mean_all[k0:k0 + m], uni[off], joint)
+            floats = np.column_stack([[lp for _, lp in cands], uni_mean_all[k0:k0 + m], uni[off]])
+            ints = np.column_stack([flat_all[off], off - base, lens, tdesc])
+            self._cands_cache[key] = _Cands(texts, flat, floats, ints, joint)
             k0 += m
 
     def _profile_state(self, prof: Profile) -> tuple[dict, set[str], dict]:
