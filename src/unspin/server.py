@@ -316,45 +316,59 @@ class _Batcher:
 
     The engine's language-model passes have a fixed cost per call, so ten
     concurrent 500-word requests checked together (:meth:`unspin.detect.Engine.check_many`,
-    same results as one by one) finish sooner than ten calls in a row. Whichever
-    waiting thread gets the run lock takes everything queued (up to BATCH_CHARS);
-    a request that arrives alone is checked alone, with no added delay.
+    same results as one by one) finish sooner than ten calls in a row. One worker
+    thread takes everything queued (up to BATCH_CHARS) whenever it is free; a
+    request that arrives alone is checked alone, with no added delay. Waiting
+    request threads block on their own future (no polling: they would compete
+    with the worker for the interpreter lock).
     """
 
     def __init__(self):
         self._queue: list[tuple[str, float | None, str, concurrent.futures.Future]] = []
-        self._queue_lock = threading.Lock()
-        self._run_lock = threading.Lock()
+        self._cond = threading.Condition()
+        self._run_lock = threading.Lock()  # held while a batch is taken and checked
+        self._worker: threading.Thread | None = None
 
     def check(self, text: str, threshold: float | None, profile: str):
         fut: concurrent.futures.Future = concurrent.futures.Future()
-        with self._queue_lock:
+        with self._cond:
             self._queue.append((text, threshold, profile, fut))
-        while not fut.done():
-            if not self._run_lock.acquire(timeout=0.005):
-                continue
-            try:
-                with self._queue_lock:
+            if self._worker is None or not self._worker.is_alive():
+                self._worker = threading.Thread(target=self._loop, name="unspin-batcher", daemon=True)
+                self._worker.start()
+            self._cond.notify()
+        return fut.result()
+
+    def _loop(self) -> None:
+        while True:
+            with self._cond:
+                while not self._queue:
+                    self._cond.wait()
+            with self._run_lock:
+                with self._cond:
                     batch, size = [], 0
                     while self._queue and (not batch or size + len(self._queue[0][0]) <= BATCH_CHARS):
                         batch.append(self._queue.pop(0))
                         size += len(batch[-1][0])
                 try:
-                    self._execute(batch)
+                    outcomes = self._execute(batch)
                 except BaseException as exc:  # never leave a request of the batch waiting
-                    for *_, f in batch:
-                        if not f.done():
-                            f.set_exception(exc)
-                    raise
-            finally:
-                self._run_lock.release()
-        return fut.result()
+                    outcomes = [(f, None, exc) for *_, f in batch]
+            # answered after the lock is released, so a caller sees the batcher idle
+            for fut, report, exc in outcomes:
+                if fut.done():
+                    continue
+                if exc is not None:
+                    fut.set_exception(exc)
+                else:
+                    fut.set_result(report)
 
     @staticmethod
-    def _execute(batch) -> None:
+    def _execute(batch) -> list[tuple[concurrent.futures.Future, Any, BaseException | None]]:
         groups: dict[tuple, list] = {}
         for item in batch:
             groups.setdefault((item[1], item[2]), []).append(item)
+        outcomes = []
         for (threshold, profile), items in groups.items():
             prof = None if profile == "none" else "auto"
             reports = None
@@ -369,12 +383,13 @@ class _Batcher:
                     reports = None
             for k, (text, _, _, fut) in enumerate(items):
                 if reports is not None:
-                    fut.set_result(reports[k])
+                    outcomes.append((fut, reports[k], None))
                     continue
                 try:
-                    fut.set_result(run_check(text, threshold=threshold, profile=prof))
-                except BaseException as exc:  # delivered to the waiting request
-                    fut.set_exception(exc)
+                    outcomes.append((fut, run_check(text, threshold=threshold, profile=prof), None))
+                except Exception as exc:  # delivered to the waiting request
+                    outcomes.append((fut, None, exc))
+        return outcomes
 
 
 class _Engine:

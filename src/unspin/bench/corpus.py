@@ -5,7 +5,8 @@ sentences of ``clean_news.jsonl`` (``../shared/data``; the bundled example artic
 absent), every 5th document built from synthetic spins of those texts (``unspin.spin``,
 dictionary style, rate 0.3). Measures, in one run on this machine:
 
-* ``--fast`` and full mode docs/s and MB/s on one core (full mode on a subset of 5,000 documents: per-word caches warm up over a run, as in a real corpus);
+* ``--fast`` and full mode docs/s and MB/s on one core (full mode on a subset of 5,000
+  documents: per-word caches warm up over a run, as in a real corpus);
 * datatrove's ``GopherQualityFilter`` on the same documents (the reference);
 * ``unspin filter --fast`` end to end (read, score, write) with 1 and 2 workers, and full mode
   with 1 and 2 workers on a subset;

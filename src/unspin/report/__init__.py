@@ -10,7 +10,7 @@ True
 from __future__ import annotations
 
 import json
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from importlib import resources
 from typing import Any
 
@@ -43,7 +43,10 @@ class Finding:
     applied: bool = False  # the suggestion was put into Report.restored
 
     def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        # spelled out: dataclasses.asdict deep-copies field by field, ~10x slower (web responses)
+        return {"start": self.start, "end": self.end, "text": self.text, "suggestion": self.suggestion,
+                "alternatives": list(self.alternatives), "confidence": self.confidence, "reason": self.reason,
+                "kind": self.kind, "applied": self.applied}
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> "Finding":
