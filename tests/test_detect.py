@@ -222,3 +222,30 @@ def test_check_many_truncation_is_per_text(monkeypatch):
 @given(st.lists(text_strategy, min_size=1, max_size=5))
 def test_check_many_equals_check_on_generated_texts(texts):
     assert [r.to_dict() for r in _fresh().check_many(texts)] == _one_by_one(texts)
+
+
+def test_long_texts_are_scored_in_pieces_with_the_same_result(monkeypatch):
+    """Texts longer than PASS_TOKENS are cut at sentence starts; no context crosses a
+    sentence start, so the report is the same as scoring the text in one pass."""
+    import unspin.detect as detect_mod
+
+    sentences = ["The regulator mentioned the yr had been tough for buying and selling.",
+                 "Investors looked for secure sanctuaries as the worldwide group watched.",
+                 "The central bank said on Tuesday that it would keep interest rates unchanged.",
+                 "A financial institution was fined thousands and thousands of dollars."]
+    text = "\n".join(sentences[k % 4] for k in range(40))
+    whole = detect_mod.Engine().check(text).to_dict()
+    monkeypatch.setattr(detect_mod, "PASS_TOKENS", 37)  # not a multiple of a sentence
+    pieces = detect_mod.Engine()
+    assert pieces.check(text).to_dict() == whole
+    assert [r.to_dict() for r in pieces.check_many([text, sentences[0], text])] == [
+        whole, detect_mod.Engine().check(sentences[0]).to_dict(), whole]
+
+
+def test_pieces_cut_at_sentence_starts():
+    from unspin.detect import _pieces
+
+    starts = [True, False, False, True, False, True, False, False, False, True]
+    assert _pieces(starts, 4) == [(0, 3), (3, 5), (5, 9), (9, 10)]
+    assert _pieces([True] + [False] * 9, 4) == [(0, 4), (4, 8), (8, 10)]  # one long sentence: cut inside
+    assert _pieces([], 4) == []

@@ -46,7 +46,7 @@ import numpy as np
 from .lm import LanguageModel
 from .profiles import Profile, resolve
 from .report import DEFAULT_THRESHOLD, Finding, Report
-from .tokens import STOPWORDS, Token, match_case, sentence_starts, tokenize
+from .tokens import STOPWORDS, Token, match_case, sentence_starts, tokenize_upto
 
 #: Data the document-score calibration was fitted on (the benchmark prints it).
 CALIBRATION_SOURCES = "synthetic spins of clean_news.jsonl (index % 5 != 0) and those clean texts"
@@ -86,6 +86,9 @@ PARAMS = Params()
 #: Channel log-prior for leaving a word of a jointly re-scored pair as it is.
 KEEP_PRIOR = math.log(0.3)
 LN10 = math.log(10.0)
+#: Safety limit: tokens scored in one set of vectorised passes (memory grows with it:
+#: ~25 candidates per word, several arrays each); longer texts are scored in pieces.
+PASS_TOKENS = 20_000
 #: Pseudo-count of words added when turning finding counts into densities (see _features).
 SHORT_TEXT_PSEUDOWORDS = 40
 
@@ -250,6 +253,20 @@ def _group_topk(counts: np.ndarray, key1: np.ndarray, key2: np.ndarray, k: int) 
     b = np.where(valid, key2[idx], np.iinfo(np.int64).max)
     order = np.lexsort((b, a), axis=1)[:, :k]
     return np.take_along_axis(idx, order, 1)[np.take_along_axis(valid, order, 1)]
+
+
+def _pieces(starts: list[bool], size: int) -> list[tuple[int, int]]:
+    """Cut positions 0..len(starts) into ranges of at most ``size`` (at least one sentence
+    each where possible), each beginning at a sentence start when there is one to cut at."""
+    out, a, n = [], 0, len(starts)
+    while a < n:
+        b = min(a + size, n)
+        if b < n:
+            cut = next((k for k in range(b, a, -1) if starts[k]), None)
+            b = cut if cut is not None else b  # one sentence longer than size: cut inside it
+        out.append((a, b))
+        a = b
+    return out
 
 
 class _Queries:
@@ -505,14 +522,14 @@ class Engine:
         return lo, order, np.concatenate([[0], np.cumsum(counts)])
 
     def _doc(self, text: str) -> _Doc:
-        tokens = tokenize(text)
-        return _Doc(text, tokens[:MAX_WORDS], self.lm, truncated=len(tokens) > MAX_WORDS)
+        tokens, truncated = tokenize_upto(text, MAX_WORDS)
+        return _Doc(text, tokens, self.lm, truncated=truncated)
 
     def proposals(self, text: str, profile="auto", floor: float = -math.inf) -> tuple[_Doc, list[_Proposal]]:
         """Scored proposals before selection: all of them (used by calibration), or only
         thesaurus proposals with log-odds >= ``floor`` (check() skips what it cannot report)."""
         doc = self._doc(text)
-        return doc, self._propose(doc, resolve(profile), floor)
+        return doc, self._propose_docs([doc], resolve(profile), floor)[0]
 
     def _propose(self, doc: _Doc, profiles: list[Profile], floor: float) -> list[_Proposal]:
         """Proposals for a (possibly combined, :meth:`_Doc.combine`) document.
@@ -912,16 +929,43 @@ class Engine:
     def _check_many(self, texts: Sequence[str], threshold: float | None, profile) -> list[Report]:
         threshold = DEFAULT_THRESHOLD if threshold is None else float(threshold)
         docs = [self._doc(t) for t in texts]
-        nonempty = [d for d in docs if d.tokens]
-        props: dict[int, list[_Proposal]] = {id(d): [] for d in nonempty}
-        if nonempty:
-            combined = _Doc.combine(nonempty)
-            for pr in self._propose(combined, resolve(profile), floor=_logit(REPORT_CONFIDENCE)):
+        props = self._propose_docs(docs, resolve(profile), floor=_logit(REPORT_CONFIDENCE))
+        return [self._report(d, pr, threshold) for d, pr in zip(docs, props)]
+
+    def _propose_docs(self, docs: list[_Doc], profiles: list[Profile], floor: float) -> list[list[_Proposal]]:
+        """Proposals for each document (token indices into it), scored PASS_TOKENS at a time.
+
+        Short documents are combined (:meth:`_Doc.combine`); a longer one is cut at
+        sentence starts into pieces scored like separate texts, so the memory of the
+        vectorised passes stays bounded (a 200,000-word text took 1.3 GB in one pass).
+        Contexts never cross a sentence start, so only a thesaurus or profile phrase
+        spanning a cut (across a sentence boundary) can be lost.
+        """
+        units: list[tuple[int, int, _Doc]] = []  # (document, token offset, what to score)
+        for k, d in enumerate(docs):
+            if len(d.tokens) <= PASS_TOKENS:
+                if d.tokens:
+                    units.append((k, 0, d))
+                continue
+            for a, b in _pieces(d.starts, PASS_TOKENS):
+                units.append((k, a, _Doc(d.text, d.tokens[a:b], self.lm)))
+        out: list[list[_Proposal]] = [[] for _ in docs]
+        group: list[tuple[int, int, _Doc]] = []
+        size = 0
+        for n, unit in enumerate(units):
+            group.append(unit)
+            size += len(unit[2].tokens)
+            if size < PASS_TOKENS and n < len(units) - 1 and size + len(units[n + 1][2].tokens) <= PASS_TOKENS:
+                continue
+            combined = _Doc.combine([u[2] for u in group])
+            for pr in self._propose(combined, profiles, floor):
                 t = int(combined.tid[pr.i])
-                b = combined.base[t]
-                pr.i, pr.j = pr.i - b, pr.j - b
-                props[id(nonempty[t])].append(pr)
-        return [self._report(d, props.get(id(d), []), threshold) for d in docs]
+                k, offset, _ = group[t]
+                shift = offset - combined.base[t]
+                pr.i, pr.j = pr.i + shift, pr.j + shift
+                out[k].append(pr)
+            group, size = [], 0
+        return out
 
     def _report(self, doc: _Doc, proposals: list[_Proposal], threshold: float) -> Report:
         text = doc.text

@@ -15,6 +15,7 @@ Offsets always index the original string, so findings can point back into it.
 from __future__ import annotations
 
 
+import itertools
 import re
 
 import numpy as np
@@ -63,6 +64,14 @@ def tokenize(text: str) -> list[Token]:
     return [make((m.start(), m.end(), m.group())) for m in WORD_RE.finditer(text)]
 
 
+def tokenize_upto(text: str, limit: int) -> tuple[list[Token], bool]:
+    """The first ``limit`` tokens of ``text`` and whether there were more (the rest is
+    never materialised: a 20 MB text has millions of tokens)."""
+    make = Token._make
+    toks = [make((m.start(), m.end(), m.group())) for m in itertools.islice(WORD_RE.finditer(text), limit + 1)]
+    return toks[:limit], len(toks) > limit
+
+
 def words(text: str) -> list[str]:
     """Lower-cased word tokens, as the metrics count them.
 
@@ -86,7 +95,9 @@ def sentence_starts(text: str, tokens: list[Token]) -> list[bool]:
         return []
     # A token opens a sentence if a sentence-ending run ends in the gap before it
     # (such a run is punctuation and space only, so it lies wholly in that gap).
-    bounds = np.fromiter((m.end() for m in SENTENCE_END_RE.finditer(text)), dtype=np.int64)
+    # only the stretch between the first and last token matters (a piece of a long text)
+    bounds = np.fromiter((m.end() for m in SENTENCE_END_RE.finditer(text, tokens[0].end, tokens[-1].start)),
+                         dtype=np.int64)
     spans = np.array([(t.start, t.end) for t in tokens], dtype=np.int64)
     prev_end = np.concatenate([[-1], spans[:-1, 1]])
     nxt = np.append(bounds, np.iinfo(np.int64).max)[np.searchsorted(bounds, prev_end, side="right")]
