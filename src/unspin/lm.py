@@ -109,7 +109,7 @@ class LanguageModel:
     def ids(self, words: Sequence[str]) -> np.ndarray:
         """Vocabulary ids (int64) of ``words``; -1 for words the model does not know."""
         get = self.trie.word_index.get
-        return np.fromiter((get(w, -1) for w in words), dtype=np.int64, count=len(words))
+        return np.array([get(w, -1) for w in words], dtype=np.int64)
 
     def batch_logprob(self, words: np.ndarray, hist1: np.ndarray, hist2: np.ndarray) -> np.ndarray:
         """log10 P(words | hist2 hist1) for arrays of ids, equal to :meth:`logprob` element-wise.

@@ -521,12 +521,21 @@ class Lexicon:
         strings = self.strings
         keys = [strings[i] for i in has_row if " " in strings[i]]
         prefixes = set()
+        # per proper prefix: the next words that complete a key / extend the prefix
+        key_next: dict[str, set[str]] = {}
+        prefix_next: dict[str, set[str]] = {}
         for k in keys:
             ws = k.split(" ")
             for j in range(1, min(len(ws), 4)):
-                prefixes.add(" ".join(ws[:j]))
+                p = " ".join(ws[:j])
+                prefixes.add(p)
+                if j == len(ws) - 1:
+                    key_next.setdefault(p, set()).add(ws[j])
+                elif j + 1 <= 3:
+                    prefix_next.setdefault(p, set()).add(ws[j])
         self._mw_keys = frozenset(keys)
         self._mw_prefixes = frozenset(prefixes)
+        self._mw_next = (key_next, prefix_next)
 
     def phrase_keys(self, words: list[str], max_len: int = 4) -> list[tuple[int, int]]:
         """Spans ``[i, j)`` (2 <= j-i <= ``max_len``) of the lower-case ``words`` that are
@@ -534,22 +543,22 @@ class Lexicon:
         lemmatised), so ``candidates(" ".join(words[i:j]))`` finds entries."""
         if self._mw_keys is None:
             self._build_phrase_sets()
-        keys, prefixes = self._mw_keys, self._mw_prefixes
+        prefixes = self._mw_prefixes
+        key_next, prefix_next = self._mw_next
+        empty: frozenset[str] = frozenset()
         out = []
         n = len(words)
-        for i in range(n):
+        # two thirds of running words are prefixes ("the", "to", ...): extend by set
+        # lookups of the next word rather than building and looking up each phrase
+        for i in [i for i, w in enumerate(words) if w in prefixes]:
             p = words[i]
-            if p not in prefixes:
-                continue
             for j in range(i + 2, min(n, i + max_len) + 1):
                 last = words[j - 1]
-                q = p + " " + last
-                if q in keys:
+                completes = key_next.get(p, empty)
+                if last in completes or (last.endswith("s") and any(
+                        lemma in completes for lemma, _, upos in analyses(last) if upos == "NOUN")):
                     out.append((i, j))
-                elif last.endswith("s") and any(p + " " + lemma in keys for lemma, _, upos in analyses(last)
-                                                if upos == "NOUN"):
-                    out.append((i, j))
-                if q not in prefixes:
+                if last not in prefix_next.get(p, empty):
                     break
-                p = q
+                p = p + " " + last
         return out
