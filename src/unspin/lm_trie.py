@@ -215,17 +215,21 @@ def raw_batch(lm: TrieLM, words, hist1, hist2) -> np.ndarray:
     u2 = np.where(has2, h2, 0).astype(np.uint64)
     kb = np.uint64(KEY_BITS)
 
-    out = lm.unigram_logprob[w]
-    # P(w | h1): bigram if present, else unigram + backoff(h1)
-    bpos, bfound = lm.bigram_hash.find((uw << kb) | u1, has1)
-    out = np.where(bfound, lm.bigram_logprob[bpos],
-                   out + np.where(has1, lm.unigram_backoff[np.where(has1, h1, 0)], np.float32(0)))
-    # backoff of the history "h2 h1" (stored under key h1 << 21 | h2)
-    hpos, hfound = lm.bigram_hash.find((u1 << kb) | u2, has2)
-    hist_bo = np.where(hfound, lm.bigram_backoff[hpos], np.float32(0))
-    # P(w | h2 h1): trigram if present, else the above + backoff(h2 h1)
-    tpos, tfound = lm.trigram_hash.find((uw << np.uint64(2 * KEY_BITS)) | (u1 << kb) | u2, has2 & bfound)
-    units = np.where(tfound, lm.trigram_logprob[tpos], out + hist_bo)
+    units = np.empty(len(w), dtype=np.float32)
+    # P(w | h2 h1): the trigram if stored (every stored trigram's bigram (w | h1) is
+    # reachable, see load_trie), which needs nothing else
+    tpos, tfound = lm.trigram_hash.find((uw << np.uint64(2 * KEY_BITS)) | (u1 << kb) | u2, has2)
+    units[tfound] = lm.trigram_logprob[tpos[tfound]]
+    rest = np.nonzero(~tfound)[0]
+    if len(rest):
+        w, uw, u1, u2, h1, has1, has2 = w[rest], uw[rest], u1[rest], u2[rest], h1[rest], has1[rest], has2[rest]
+        # P(w | h1): bigram if present, else unigram + backoff(h1)
+        bpos, bfound = lm.bigram_hash.find((uw << kb) | u1, has1)
+        low = np.where(bfound, lm.bigram_logprob[bpos],
+                       lm.unigram_logprob[w] + np.where(has1, lm.unigram_backoff[np.where(has1, h1, 0)], np.float32(0)))
+        # plus the backoff of the history "h2 h1" (stored under key h1 << 21 | h2)
+        hpos, hfound = lm.bigram_hash.find((u1 << kb) | u2, has2)
+        units[rest] = low + np.where(hfound, lm.bigram_backoff[hpos], np.float32(0))
     return np.trunc(units).astype(np.int64).reshape(shape)
 
 
@@ -363,6 +367,12 @@ def load_trie(path: str | os.PathLike) -> TrieLM:
     trigram_keys, t_code = trigram_keys[order_t], t_code[order_t]
     if np.any(bigram_keys[1:] == bigram_keys[:-1]) or np.any(trigram_keys[1:] == trigram_keys[:-1]):
         raise ValueError(f"{path}: duplicate n-grams")
+    # A trigram under a bigram the C lookup cannot reach is unreachable too: drop it,
+    # so that "trigram stored" implies "its bigram stored" (raw_batch relies on it).
+    parent = trigram_keys >> kb
+    at = np.minimum(np.searchsorted(bigram_keys, parent), len(bigram_keys) - 1)
+    reach = bigram_keys[at] == parent
+    trigram_keys, t_code = trigram_keys[reach], t_code[reach]
     return TrieLM(
         vocab=vocab,
         unigram_logprob=unigram_logprob,
@@ -379,7 +389,7 @@ _ARRAYS = ("unigram_logprob", "unigram_backoff", "bigram_keys", "bigram_logprob"
            "trigram_keys", "trigram_logprob")
 _HASHES = ("bigram_hash", "trigram_hash")
 #: Bump when the cached layout or the decoding changes: old caches are then ignored.
-CACHE_VERSION = 3
+CACHE_VERSION = 4
 
 
 def cache_dir() -> Path:
