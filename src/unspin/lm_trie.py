@@ -5,7 +5,7 @@ numpy arrays so that the engine scores all of a document's candidates in a few
 vectorised passes instead of calling ``NGramModel.prob`` once per n-gram
 (:meth:`unspin.lm.LanguageModel.batch_logprob`). n-grams are found through hash
 tables (:class:`HashIndex`). Decoding and hashing take about 1.5 s, so the arrays
-are cached as ``.npy`` files (~250 MB) and memory-mapped on later runs
+are cached as ``.npy`` files (~350 MB) and memory-mapped on later runs
 (:func:`load_cached`).
 
 File layout (little-endian; reimplemented from reading sphinxbase/pocketsphinx
@@ -80,6 +80,10 @@ class TrieLM:
     word_index: dict[str, int] = field(repr=False, default_factory=dict)
     bigram_hash: "HashIndex | None" = field(repr=False, default=None)
     trigram_hash: "HashIndex | None" = field(repr=False, default=None)
+    # the values again, laid out by hash slot (HashIndex.per_slot): one random read less per lookup
+    bigram_slot_logprob: np.ndarray | None = field(repr=False, default=None)
+    bigram_slot_backoff: np.ndarray | None = field(repr=False, default=None)
+    trigram_slot_logprob: np.ndarray | None = field(repr=False, default=None)
 
     def __post_init__(self):
         if not self.word_index:
@@ -88,6 +92,12 @@ class TrieLM:
             self.bigram_hash = HashIndex.build(self.bigram_keys)
         if self.trigram_hash is None:
             self.trigram_hash = HashIndex.build(self.trigram_keys)
+        if self.bigram_slot_logprob is None:
+            self.bigram_slot_logprob = self.bigram_hash.per_slot(self.bigram_logprob)
+        if self.bigram_slot_backoff is None:
+            self.bigram_slot_backoff = self.bigram_hash.per_slot(self.bigram_backoff)
+        if self.trigram_slot_logprob is None:
+            self.trigram_slot_logprob = self.trigram_hash.per_slot(self.trigram_logprob)
 
     def ids(self, words) -> np.ndarray:
         """Word ids (int64), -1 for words not in the vocabulary."""
@@ -157,7 +167,12 @@ class HashIndex:
         return cls(slots, index)
 
     def find(self, query: np.ndarray, valid: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """(position in the sorted arrays, found) for each query; invalid queries are not found.
+        """(position in the sorted arrays, found) for each query; invalid queries are not found."""
+        slot, found = self.find_slot(query, valid)
+        return np.where(found, self.index[slot], 0).astype(np.int64), found
+
+    def find_slot(self, query: np.ndarray, valid: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(slot holding the key, found) for each query; invalid queries are not found.
 
         Probes read a window of PROBE_WIDTH consecutive slots at once (one cache line):
         linear probing leaves clusters tens of slots long, and walking them one slot
@@ -177,7 +192,7 @@ class HashIndex:
                 break
             k = self.slots[slot]
             hit = k == q
-            pos[todo[hit]] = self.index[slot[hit]]
+            pos[todo[hit]] = slot[hit]
             found[todo[hit]] = True
             go = ~hit & (k != _EMPTY)
             todo, q, slot = todo[go], q[go], (slot[go] + 1) & mask
@@ -187,12 +202,16 @@ class HashIndex:
             k = self.slots[window]
             hit = k == q[:, None]
             got = hit.any(axis=1)
-            where = window[got, hit[got].argmax(axis=1)]
-            pos[todo[got]] = self.index[where]
+            pos[todo[got]] = window[got, hit[got].argmax(axis=1)]
             found[todo[got]] = True
             go = ~got & ~(k == _EMPTY).any(axis=1)
             todo, q, slot = todo[go], q[go], (slot[go] + PROBE_WIDTH) & mask
         return pos, found
+
+    def per_slot(self, values: np.ndarray) -> np.ndarray:
+        """``values`` (aligned with the sorted keys) laid out by slot, so a lookup reads
+        the value next to where it found the key instead of via ``index``."""
+        return np.where(self.index >= 0, np.asarray(values)[np.maximum(self.index, 0)], 0).astype(values.dtype)
 
 
 def raw_batch(lm: TrieLM, words, hist1, hist2) -> np.ndarray:
@@ -215,21 +234,17 @@ def raw_batch(lm: TrieLM, words, hist1, hist2) -> np.ndarray:
     u2 = np.where(has2, h2, 0).astype(np.uint64)
     kb = np.uint64(KEY_BITS)
 
-    units = np.empty(len(w), dtype=np.float32)
-    # P(w | h2 h1): the trigram if stored (every stored trigram's bigram (w | h1) is
-    # reachable, see load_trie), which needs nothing else
-    tpos, tfound = lm.trigram_hash.find((uw << np.uint64(2 * KEY_BITS)) | (u1 << kb) | u2, has2)
-    units[tfound] = lm.trigram_logprob[tpos[tfound]]
-    rest = np.nonzero(~tfound)[0]
-    if len(rest):
-        w, uw, u1, u2, h1, has1, has2 = w[rest], uw[rest], u1[rest], u2[rest], h1[rest], has1[rest], has2[rest]
-        # P(w | h1): bigram if present, else unigram + backoff(h1)
-        bpos, bfound = lm.bigram_hash.find((uw << kb) | u1, has1)
-        low = np.where(bfound, lm.bigram_logprob[bpos],
-                       lm.unigram_logprob[w] + np.where(has1, lm.unigram_backoff[np.where(has1, h1, 0)], np.float32(0)))
-        # plus the backoff of the history "h2 h1" (stored under key h1 << 21 | h2)
-        hpos, hfound = lm.bigram_hash.find((u1 << kb) | u2, has2)
-        units[rest] = low + np.where(hfound, lm.bigram_backoff[hpos], np.float32(0))
+    # P(w | h1): bigram if present, else unigram + backoff(h1)
+    bpos, bfound = lm.bigram_hash.find_slot((uw << kb) | u1, has1)
+    out = np.where(bfound, lm.bigram_slot_logprob[bpos],
+                   lm.unigram_logprob[w] + np.where(has1, lm.unigram_backoff[np.where(has1, h1, 0)], np.float32(0)))
+    # backoff of the history "h2 h1" (stored under key h1 << 21 | h2)
+    hpos, hfound = lm.bigram_hash.find_slot((u1 << kb) | u2, has2)
+    hist_bo = np.where(hfound, lm.bigram_slot_backoff[hpos], np.float32(0))
+    # P(w | h2 h1): trigram if present (only under a stored bigram), else the above + backoff(h2 h1).
+    # (Trigram-first was tried: only ~7 % of the engine's queries are stored trigrams, so it is slower.)
+    tpos, tfound = lm.trigram_hash.find_slot((uw << np.uint64(2 * KEY_BITS)) | (u1 << kb) | u2, has2 & bfound)
+    units = np.where(tfound, lm.trigram_slot_logprob[tpos], out + hist_bo)
     return np.trunc(units).astype(np.int64).reshape(shape)
 
 
@@ -367,12 +382,6 @@ def load_trie(path: str | os.PathLike) -> TrieLM:
     trigram_keys, t_code = trigram_keys[order_t], t_code[order_t]
     if np.any(bigram_keys[1:] == bigram_keys[:-1]) or np.any(trigram_keys[1:] == trigram_keys[:-1]):
         raise ValueError(f"{path}: duplicate n-grams")
-    # A trigram under a bigram the C lookup cannot reach is unreachable too: drop it,
-    # so that "trigram stored" implies "its bigram stored" (raw_batch relies on it).
-    parent = trigram_keys >> kb
-    at = np.minimum(np.searchsorted(bigram_keys, parent), len(bigram_keys) - 1)
-    reach = bigram_keys[at] == parent
-    trigram_keys, t_code = trigram_keys[reach], t_code[reach]
     return TrieLM(
         vocab=vocab,
         unigram_logprob=unigram_logprob,
@@ -386,10 +395,10 @@ def load_trie(path: str | os.PathLike) -> TrieLM:
 
 
 _ARRAYS = ("unigram_logprob", "unigram_backoff", "bigram_keys", "bigram_logprob", "bigram_backoff",
-           "trigram_keys", "trigram_logprob")
+           "trigram_keys", "trigram_logprob", "bigram_slot_logprob", "bigram_slot_backoff", "trigram_slot_logprob")
 _HASHES = ("bigram_hash", "trigram_hash")
 #: Bump when the cached layout or the decoding changes: old caches are then ignored.
-CACHE_VERSION = 4
+CACHE_VERSION = 5
 
 
 def cache_dir() -> Path:
