@@ -34,6 +34,7 @@ Text that must be left alone is left alone:
 """
 from __future__ import annotations
 
+import contextlib
 import gc
 import json
 import math
@@ -253,6 +254,24 @@ def _group_topk(counts: np.ndarray, key1: np.ndarray, key2: np.ndarray, k: int) 
     b = np.where(valid, key2[idx], np.iinfo(np.int64).max)
     order = np.lexsort((b, a), axis=1)[:, :k]
     return np.take_along_axis(idx, order, 1)[np.take_along_axis(valid, order, 1)]
+
+
+@contextlib.contextmanager
+def gc_paused():
+    """Pause the cyclic garbage collector for a block of scoring work.
+
+    Scoring allocates many short-lived containers (freed by reference counting
+    anyway), and the collections they trigger kept rescanning the engine's
+    long-lived caches (measured: 22 % of corpus time). Cycles made meanwhile are
+    collected once it is back on. Nested use is fine.
+    """
+    was = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was:
+            gc.enable()
 
 
 def _pieces(starts: list[bool], size: int) -> list[tuple[int, int]]:
@@ -914,17 +933,8 @@ class Engine:
         The texts share the language-model passes, whose fixed cost dominates for
         short texts (corpus chunks and concurrent web requests use this).
         """
-        # The cyclic garbage collector is paused during the call: scoring allocates many
-        # short-lived containers (freed by reference counting anyway), and collections
-        # triggered by them kept rescanning the long-lived caches (measured: 22 % of
-        # corpus time). Cycles made meanwhile are collected once it is back on.
-        paused = gc.isenabled()
-        gc.disable()
-        try:
+        with gc_paused():
             return self._check_many(texts, threshold, profile)
-        finally:
-            if paused:
-                gc.enable()
 
     def _check_many(self, texts: Sequence[str], threshold: float | None, profile) -> list[Report]:
         threshold = DEFAULT_THRESHOLD if threshold is None else float(threshold)

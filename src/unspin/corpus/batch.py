@@ -111,6 +111,13 @@ def _full_group(texts: list[str], opts: Options, thr: float) -> list[dict[str, A
 
 def score_texts(texts: Iterable[Any], opts: Options = Options()) -> list[dict[str, Any]]:
     """``unspin_*`` fields for each text, in order; failures become ``unspin_error``."""
+    from ..detect import gc_paused
+
+    with gc_paused():  # also around building the output fields (see gc_paused)
+        return _score_texts(texts, opts)
+
+
+def _score_texts(texts: Iterable[Any], opts: Options) -> list[dict[str, Any]]:
     thr = opts.decision_threshold()
     out: list[Any] = [_validate(t) for t in texts]
     todo = [k for k, t in enumerate(out) if isinstance(t, str)]
