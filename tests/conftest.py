@@ -17,3 +17,24 @@ def check_many_sizes(monkeypatch):
 
     monkeypatch.setattr(engine, "check_many", spy)
     return sizes
+
+
+@pytest.fixture
+def batches_fail(monkeypatch):
+    """Make the default engine's check_many raise for more than one text; a single text
+    (Engine.check goes through check_many([text])) still works. Returns the sizes of the
+    calls that failed."""
+    from unspin.detect import default_engine
+
+    engine = default_engine()
+    real = engine.check_many
+    failed = []
+
+    def fails_on_batches(texts, *a, **kw):
+        if len(texts) > 1:
+            failed.append(len(texts))
+            raise RuntimeError("combined pass failed")
+        return real(texts, *a, **kw)
+
+    monkeypatch.setattr(engine, "check_many", fails_on_batches)
+    return failed

@@ -332,8 +332,6 @@ def test_load_bench_against_a_live_server():
 
 import threading  # noqa: E402
 
-from unspin.detect import default_engine  # noqa: E402
-
 CONCURRENT = [
     SPUN,
     "The regulator mentioned the yr had been tough for buying and selling.",
@@ -440,19 +438,9 @@ def test_batcher_groups_by_threshold_and_profile(check_many_sizes):
     assert sorted(check_many_sizes) == [2, 2, 2]
 
 
-def test_batcher_falls_back_to_one_by_one_when_check_many_fails(monkeypatch):
+def test_batcher_falls_back_to_one_by_one_when_check_many_fails(monkeypatch, batches_fail):
     expected = [unspin.check(t).to_dict() for t in CONCURRENT]
-    engine = default_engine()
-    real_many = engine.check_many
-    combined = []
-
-    def fails_on_batches(texts, *a, **kw):  # run_check -> Engine.check -> check_many([text]) still works
-        if len(texts) > 1:
-            combined.append(len(texts))
-            raise RuntimeError("combined pass failed")
-        return real_many(texts, *a, **kw)
-
-    monkeypatch.setattr(engine, "check_many", fails_on_batches)
+    combined = batches_fail
     single = []
     real_run = server.run_check
     monkeypatch.setattr(server, "run_check", lambda text, **kw: single.append(text) or real_run(text, **kw))
@@ -463,17 +451,10 @@ def test_batcher_falls_back_to_one_by_one_when_check_many_fails(monkeypatch):
     assert combined == [len(CONCURRENT)] and single == CONCURRENT
 
 
-def test_batcher_run_check_error_goes_to_its_own_caller_only(monkeypatch):
+def test_batcher_run_check_error_goes_to_its_own_caller_only(monkeypatch, batches_fail):
     poison = "This poison text makes run_check fail."
     texts = CONCURRENT[:3] + [poison] + CONCURRENT[3:]
     expected = {t: unspin.check(t).to_dict() for t in CONCURRENT}
-    engine = default_engine()
-    real_many = engine.check_many
-
-    def fails_on_batches(batch_texts, *a, **kw):
-        if len(batch_texts) > 1:
-            raise RuntimeError("combined pass failed")
-        return real_many(batch_texts, *a, **kw)
 
     class Poisoned(Exception):
         pass
@@ -485,7 +466,6 @@ def test_batcher_run_check_error_goes_to_its_own_caller_only(monkeypatch):
             raise Poisoned(text)
         return real_run(text, **kw)
 
-    monkeypatch.setattr(engine, "check_many", fails_on_batches)
     monkeypatch.setattr(server, "run_check", run_check)
     b = server._Batcher()
     out = _run_threads(b.check, [(t, None, "auto") for t in texts], hold=b, queued=len(texts))
@@ -555,18 +535,9 @@ def test_api_concurrent_checks_match_sequential_requests(check_many_sizes):
             [f["text"] for f in ref["findings"]] and body["restored"] == ref["restored"]
 
 
-def test_api_concurrent_requests_when_check_many_fails(monkeypatch):
-    engine = default_engine()
-    real_many = engine.check_many
-
-    def fails_on_batches(texts, *a, **kw):
-        if len(texts) > 1:
-            raise RuntimeError("combined pass failed")
-        return real_many(texts, *a, **kw)
-
+def test_api_concurrent_requests_when_check_many_fails(batches_fail):
     texts = CONCURRENT[:4]
     expected = [unspin.check(t).to_dict() for t in texts]
-    monkeypatch.setattr(engine, "check_many", fails_on_batches)
     with TestClient(create_app(warmup=False, cache=0)) as c:
         batcher = c.app.state.engine._batcher
         out = _run_threads(lambda t: c.post("/v1/check", json={"text": t}), [(t,) for t in texts],
