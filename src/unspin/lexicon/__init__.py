@@ -79,6 +79,23 @@ class Candidate:
 
 
 # ----------------------------------------------------------------------------- morphology
+# lemminflect deep-copies its answer on every call (~10 µs); a new word's candidate
+# list asks it hundreds of times about the same few words, so answers are cached.
+# Callers only read them (tuples and a read-only view below).
+@functools.lru_cache(maxsize=200_000)
+def _all_lemmas(word: str) -> dict[str, tuple[str, ...]]:
+    from lemminflect import getAllLemmas
+
+    return {u: tuple(ls) for u, ls in getAllLemmas(word).items()}
+
+
+@functools.lru_cache(maxsize=400_000)
+def _inflections(lemma: str, tag: str) -> tuple[str, ...]:
+    from lemminflect import getInflection
+
+    return tuple(getInflection(lemma, tag, inflect_oov=True))
+
+
 @functools.lru_cache(maxsize=200_000)
 def analyses(word: str) -> tuple[tuple[str, str, str], ...]:
     """Inflected readings of a lower-case single word: ``((lemma, penn_tag, upos), ...)``.
@@ -90,11 +107,11 @@ def analyses(word: str) -> tuple[tuple[str, str, str], ...]:
     >>> analyses("havens"), analyses("haven")
     ((('haven', 'NNS', 'NOUN'),), ())
     """
-    from lemminflect import getAllLemmas, getAllLemmasOOV, getInflection
+    from lemminflect import getAllLemmasOOV
 
     if not _WORD_RE.match(word):
         return ()
-    lemmas = {u: ls for u, ls in getAllLemmas(word).items() if u in UPOS_TAGS}
+    lemmas = {u: ls for u, ls in _all_lemmas(word).items() if u in UPOS_TAGS}
     if not lemmas:  # out of vocabulary: guess from the suffix
         if word.endswith(("ing", "ed")):
             lemmas = getAllLemmasOOV(word, "VERB")
@@ -106,7 +123,7 @@ def analyses(word: str) -> tuple[tuple[str, str, str], ...]:
             if lemma == word:
                 continue
             for tag in UPOS_TAGS[upos]:
-                if tag in _INFLECTED and word in getInflection(lemma, tag, inflect_oov=True):
+                if tag in _INFLECTED and word in _inflections(lemma, tag):
                     out.append((lemma, tag, upos))
     return tuple(dict.fromkeys(out))
 
@@ -132,7 +149,7 @@ def inflect(term: str, tag: str, wn_posmask: int = -1) -> str | None:
     >>> inflect("financial institution", "NNS"), inflect("retreat", "NNS", 3), inflect("protect", "NNS", 2)
     ('financial institutions', 'retreats', None)
     """
-    from lemminflect import getAllLemmas, getInflection, getLemma
+    from lemminflect import getLemma
 
     words = term.split(" ")
     if len(words) == 1:
@@ -149,7 +166,7 @@ def inflect(term: str, tag: str, wn_posmask: int = -1) -> str | None:
     if not _WORD_RE.match(w) or "'" in w:
         return None
     upos = {"N": "NOUN", "V": "VERB", "J": "ADJ", "R": "ADV"}[tag[0]]
-    known = getAllLemmas(w)
+    known = _all_lemmas(w)
     if len(words) > 1 and upos == "VERB" and "VERB" not in known:
         return None  # "positive declaration" is no verb phrase
     if upos in known:
@@ -161,7 +178,7 @@ def inflect(term: str, tag: str, wn_posmask: int = -1) -> str | None:
             if wn_posmask < 0 and known:
                 return None
         base = getLemma(w, upos, lemmatize_oov=True)[0]
-    forms = getInflection(base, tag, inflect_oov=True)
+    forms = _inflections(base, tag)
     if not forms:
         return None
     words[idx] = forms[0]
