@@ -249,3 +249,52 @@ def test_pieces_cut_at_sentence_starts():
     assert _pieces(starts, 4) == [(0, 3), (3, 5), (5, 9), (9, 10)]
     assert _pieces([True] + [False] * 9, 4) == [(0, 4), (4, 8), (8, 10)]  # one long sentence: cut inside
     assert _pieces([], 4) == []
+
+
+def test_threads_sharing_an_engine_get_the_same_results():
+    """Engine caches are shared; concurrent callers must not see half-built state
+    (a regression guard: the race it guards against needs unlucky timing)."""
+    import sys
+    import threading
+
+    from unspin.detect import Engine
+
+    texts = ["The regulator mentioned the yr had been tough for buying and selling.",
+             "Investors sought secure sanctuaries while the worldwide group watched the counterfeit consciousness.",
+             "A financial institution was fined thousands and thousands of dollars by the watchdog.",
+             "The central bank said on Tuesday that it would keep interest rates unchanged."] * 3
+    expected = [Engine().check(t).to_dict() for t in texts]
+    shared = Engine()
+    out: dict[int, dict] = {}
+
+    def work(k):
+        out[k] = shared.check(texts[k]).to_dict()
+
+    old = sys.getswitchinterval()
+    sys.setswitchinterval(1e-6)  # switch threads as often as possible
+    try:
+        threads = [threading.Thread(target=work, args=(k,)) for k in range(len(texts))]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+    finally:
+        sys.setswitchinterval(old)
+    assert [out[k] for k in range(len(texts))] == expected
+    assert [shared.check(t).to_dict() for t in texts] == expected  # and nothing wrong was cached
+
+
+def test_profile_edited_in_place_is_picked_up():
+    from unspin.detect import Engine
+    from unspin.profiles import Profile
+
+    prof = Profile("p", {"mentioned": {"said": 5}}, {"mentioned": 5}, "", 1, 100)
+    eng = Engine()
+    text = "The regulator mentioned the figures."
+    before = eng.check(text, profile=prof).findings
+    prof.seen["mentioned"] = 500  # seen far more often than substituted now
+    prof.words = 1000
+    after = eng.check(text, profile=prof).findings
+    fresh = Engine().check(text, profile=prof).findings
+    assert [f.to_dict() for f in after] == [f.to_dict() for f in fresh]
+    assert before and [f.text for f in after] != [f.text for f in before]

@@ -38,6 +38,7 @@ import contextlib
 import gc
 import json
 import math
+import threading
 from dataclasses import dataclass
 from importlib import resources
 from typing import Sequence
@@ -381,6 +382,7 @@ class Engine:
         self._pairs_cache: dict[tuple[str, str], list] = {}
         self._mwe_cache: dict[str, bool] = {}
         self._profile_cache: dict[int, tuple] = {}
+        self._lock = threading.RLock()
         self._seconds: dict[str, set[str]] | None = None
 
     def _weight_vector(self, model: str) -> np.ndarray:
@@ -547,8 +549,9 @@ class Engine:
     def proposals(self, text: str, profile="auto", floor: float = -math.inf) -> tuple[_Doc, list[_Proposal]]:
         """Scored proposals before selection: all of them (used by calibration), or only
         thesaurus proposals with log-odds >= ``floor`` (check() skips what it cannot report)."""
-        doc = self._doc(text)
-        return doc, self._propose_docs([doc], resolve(profile), floor)[0]
+        with self._lock:
+            doc = self._doc(text)
+            return doc, self._propose_docs([doc], resolve(profile), floor)[0]
 
     def _propose(self, doc: _Doc, profiles: list[Profile], floor: float) -> list[_Proposal]:
         """Proposals for a (possibly combined, :meth:`_Doc.combine`) document.
@@ -800,10 +803,13 @@ class Engine:
     def _profile_state(self, prof: Profile) -> tuple[dict, set[str], dict]:
         """Per-profile caches: the keys that have originals, every proper word prefix of
         the multi-word keys, and per key (originals by count, their total, prior
-        log-odds) once computed. Rebuilt if the profile grows; the entry holds the
-        profile itself, so its id cannot be reused while cached."""
+        log-odds) once computed. Rebuilt when the profile's size, number of seen keys,
+        word or pair count changes (a Profile changed in place otherwise, e.g. one count
+        edited, needs a new Engine or a copy); the entry holds the profile itself, so
+        its id cannot be reused while cached."""
+        stamp = (len(prof.table), len(prof.seen), prof.words, prof.pairs)
         got = self._profile_cache.get(id(prof))
-        if got is None or got[0] is not prof or got[1] != len(prof.table):
+        if got is None or got[0] is not prof or got[1] != stamp:
             prefixes = set()
             for key in prof.table:
                 parts = key.split(" ")
@@ -811,7 +817,7 @@ class Engine:
             if len(self._profile_cache) > 64:
                 self._profile_cache.clear()
             table = {k: v for k, v in prof.table.items() if v}
-            got = self._profile_cache[id(prof)] = (prof, len(prof.table), table, prefixes, {})
+            got = self._profile_cache[id(prof)] = (prof, stamp, table, prefixes, {})
         return got[2], got[3], got[4]
 
     def _profile_key(self, prof: Profile, key: str) -> tuple[list[tuple[str, int]], int, float]:
@@ -828,11 +834,12 @@ class Engine:
         if self.lexicon is None:
             return []
         if self._seconds is None:  # two-word entries by first word, built on first use (~0.1 s)
-            self._seconds = {}
+            seconds: dict[str, set[str]] = {}
             for t in self.lexicon.ids:
                 a, sep, b = t.partition(" ")
                 if sep and " " not in b:
-                    self._seconds.setdefault(a, set()).add(b)
+                    seconds.setdefault(a, set()).add(b)
+            self._seconds = seconds  # published complete
         # positions of each right-hand word, and of plurals by their singular
         at: dict[str, list[int]] = {}
         plural: dict[str, list[int]] = {}
@@ -933,7 +940,9 @@ class Engine:
         The texts share the language-model passes, whose fixed cost dominates for
         short texts (corpus chunks and concurrent web requests use this).
         """
-        with gc_paused():
+        # One caller at a time: the caches are shared and bounded between documents,
+        # and under the GIL threads gain nothing from running the passes side by side.
+        with self._lock, gc_paused():
             return self._check_many(texts, threshold, profile)
 
     def _check_many(self, texts: Sequence[str], threshold: float | None, profile) -> list[Report]:

@@ -438,6 +438,7 @@ def load_cached(path: str | os.PathLike, cache: str | os.PathLike | None = None)
         except (OSError, ValueError, EOFError):
             pass  # unreadable or damaged cache: fall through and rebuild it
     lm = load_trie(path)
+    tmp = None
     try:
         root.mkdir(parents=True, exist_ok=True)
         tmp = Path(tempfile.mkdtemp(prefix=folder.name + ".", dir=root))
@@ -453,8 +454,9 @@ def load_cached(path: str | os.PathLike, cache: str | os.PathLike | None = None)
             os.rename(tmp, folder)
         except OSError:  # another process won the race
             shutil.rmtree(tmp, ignore_errors=True)
-    except OSError:
-        pass
+    except OSError:  # e.g. a full disk: leave no partial folder behind
+        if tmp is not None:
+            shutil.rmtree(tmp, ignore_errors=True)
     return lm
 
 

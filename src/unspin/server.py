@@ -435,7 +435,8 @@ class _Engine:
         try:
             if self.index_path is None:
                 report = self._batcher.check(text, threshold, profile)
-            else:  # with source tracing: one request at a time, each on its own index connection
+            else:  # with source tracing: not batched; each thread has its own index connection,
+                # and the engine serialises the checks themselves
                 report = run_check(text, threshold=threshold, profile=None if profile == "none" else "auto",
                                    index=self.index())
         except BaseException as exc:

@@ -119,7 +119,7 @@ def score_texts(texts: Iterable[Any], opts: Options = Options()) -> list[dict[st
 
 def _score_texts(texts: Iterable[Any], opts: Options) -> list[dict[str, Any]]:
     thr = opts.decision_threshold()
-    out: list[Any] = [_validate(t) for t in texts]
+    out: list[Any] = [_guarded(_validate, t) for t in texts]  # e.g. decoding huge bytes
     todo = [k for k, t in enumerate(out) if isinstance(t, str)]
     if opts.fast:
         for k in todo:

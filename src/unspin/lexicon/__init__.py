@@ -81,7 +81,7 @@ class Candidate:
 # ----------------------------------------------------------------------------- morphology
 # lemminflect deep-copies its answer on every call (~10 µs); a new word's candidate
 # list asks it hundreds of times about the same few words, so answers are cached.
-# Callers only read them (tuples and a read-only view below).
+# Callers only read them (never modify what these return).
 @functools.lru_cache(maxsize=200_000)
 def _all_lemmas(word: str) -> dict[str, tuple[str, ...]]:
     from lemminflect import getAllLemmas
@@ -550,9 +550,9 @@ class Lexicon:
                     key_next.setdefault(p, set()).add(ws[j])
                 elif j + 1 <= 3:
                     prefix_next.setdefault(p, set()).add(ws[j])
-        self._mw_keys = frozenset(keys)
-        self._mw_prefixes = frozenset(prefixes)
         self._mw_next = (key_next, prefix_next)
+        self._mw_prefixes = frozenset(prefixes)
+        self._mw_keys = frozenset(keys)  # last: phrase_keys tests this one to build the set
 
     def phrase_keys(self, words: list[str], max_len: int = 4) -> list[tuple[int, int]]:
         """Spans ``[i, j)`` (2 <= j-i <= ``max_len``) of the lower-case ``words`` that are
