@@ -934,6 +934,21 @@ class Engine:
     def check(self, text: str, threshold: float | None = None, profile="auto") -> Report:
         return self.check_many([text], threshold, profile)[0]
 
+    def warm(self) -> None:
+        """Load everything that is otherwise loaded on first use (the LM arrays, the
+        phrase and term indexes, lemminflect's tables: ~0.5 s in all), so that no
+        request of a long-running process pays for it."""
+        self.lm.trie
+        if self.lexicon is not None:
+            from .lexicon import analyses, inflect
+
+            analyses("sanctuaries")
+            inflect("haven", "NNS")
+            with self._lock:
+                self._term_pairs("", "", [("artificial", 0.0)], [("intelligence", 0.0)])
+        self.check("The regulator mentioned the yr had been tough for buying and selling, "
+                   "and the counterfeit consciousness of the worldwide group was noted.")
+
     def check_many(self, texts: Sequence[str], threshold: float | None = None, profile="auto") -> list[Report]:
         """:meth:`check` for several texts at once; the results are the same as one by one.
 

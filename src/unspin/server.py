@@ -60,6 +60,7 @@ from starlette.exceptions import HTTPException
 
 from . import __version__
 from .inputs import InputError, read_text
+from .detect import default_engine
 from .report.cli import IndexUnavailable, open_index, run_check, trace_available
 from .report.html import CSP, _esc, page, report_body
 
@@ -374,8 +375,6 @@ class _Batcher:
             reports = None
             if len(items) > 1:
                 try:
-                    from .detect import default_engine
-
                     reports = default_engine().check_many([t for t, *_ in items], threshold=threshold, profile=prof)
                 except Exception:  # fall back to one by one, so each request gets its own outcome
                     reports = None
@@ -541,7 +540,7 @@ def create_app(*, index: str | None = None, max_body: int | None = None, max_wor
     async def lifespan(app: FastAPI):
         if warmup:
             try:
-                await engine.check("The cat sat on the mat.")
+                await engine.run(default_engine().warm)
             except Exception:  # pragma: no cover - a broken engine shows up on the first request instead
                 pass
             # The loaded tables live as long as the server: keep them out of the cyclic

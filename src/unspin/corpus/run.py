@@ -255,10 +255,10 @@ def _warm_up(opts: Options) -> None:
     """Build the scoring tables and import the lazy modules once, before forking workers:
     they inherit them instead of each paying the start-up (~1 s) again."""
     try:
-        if not opts.fast:  # full mode lemmatises; the fast scorer never does
-            from ..lexicon import analyses
+        if not opts.fast:  # the engine's lazily loaded tables (the fast scorer needs none)
+            from ..detect import default_engine
 
-            analyses("sanctuaries")  # loads lemminflect
+            default_engine().warm()
         score_texts(["The central bank said on Tuesday that it would keep interest rates unchanged."], opts)
     except Exception:
         pass
