@@ -153,7 +153,7 @@ class _Doc:
         self.starts = sentence_starts(text, tokens)
         n = len(tokens)
         ids = self.ids = lm.ids(self.lw)
-        bos, eos = lm.ids(["<s>", "</s>"]).tolist()
+        bos, eos = lm.trie.word_index["<s>"], lm.trie.word_index["</s>"]
         st = np.array(self.starts, dtype=bool)
         if n:
             st[0] = True
@@ -352,7 +352,7 @@ class _Spun:
     def finish(self, q: _Queries) -> None:
         I, J = self.I, self.J
         win, first = self.win.result(q)
-        uni = self.engine._unigram(self.doc.ids)
+        uni = self.engine.lm.unigram_batch(self.doc.ids)
         csum = np.concatenate([[0.0], np.cumsum(uni)])
         self.values = (win, first - uni[I], (csum[J] - csum[I]) / np.maximum(J - I, 1))
 
@@ -393,9 +393,6 @@ class Engine:
         return np.array([w.get(k, 0.0) for k in FEATURES + JOINT_FEATURES])
 
     # -- language-model passes ----------------------------------------------------------
-    def _unigram(self, ids: np.ndarray) -> np.ndarray:
-        return self.lm.unigram_batch(ids)
-
     def _window(self, q: "_Queries", doc: _Doc, I: np.ndarray, J: np.ndarray, flat: np.ndarray,
                 off: np.ndarray, lens: np.ndarray) -> "_Window":
         """Plan, for each row, tokens [I, J) replaced by the middle ``flat[off:off+lens]``:
@@ -614,7 +611,7 @@ class Engine:
             F = self._feature_matrix(doc, I, J, *phr_win.result(q), spun.rows(I, J), phr["lens"], phr["prior"],
                                      phr["uni_mean"], phr["uni_first"], "phrase")
             props += self._phrase_proposals(doc, phr, phr_entries, F, floor)
-        spun_pmi = dict(zip(pair_starts, (q[sl_pmi] - self._unigram(doc.ids[idx + 1])).tolist()))
+        spun_pmi = dict(zip(pair_starts, (q[sl_pmi] - self.lm.unigram_batch(doc.ids[idx + 1])).tolist()))
         props += self._joint_proposals(doc, ranked, spun_pmi, spun)
         return props
 
@@ -723,7 +720,7 @@ class Engine:
         I = np.array([r[0] for r in rows], dtype=np.int64)
         J = I + 2
         ab = np.array([w for r in rows for w in (*self._word_ids(r[3]), *self._word_ids(r[4]))], dtype=np.int64)
-        uni = self._unigram(ab)
+        uni = self.lm.unigram_batch(ab)
         q = _Queries()
         win = self._window(q, doc, I, J, ab, np.arange(0, len(ab), 2), np.full(len(rows), 2))
         q.run(self.lm)
@@ -768,15 +765,7 @@ class Engine:
     def _add_cands(self, keys: list[str]) -> None:
         n, lex = self.params.max_candidates, self.lexicon
         lists = [lex.ranked_texts(k, n) if lex is not None else [] for k in keys]
-        get = self.lm.trie.word_index.get
-        ids_of = self._text_ids
-        items = []
-        for cands in lists:
-            for text, _ in cands:
-                ids = ids_of.get(text)
-                if ids is None:
-                    ids = ids_of[text] = [get(w, -1) for w in text.split()]
-                items.append(ids)
+        items = [self._word_ids(text) for cands in lists for text, _ in cands]
         flat_all, off_all, lens_all = _ragged(items)
         uni = self.lm.unigram_batch(flat_all)
         csum = np.concatenate([[0.0], np.cumsum(uni)])
@@ -829,17 +818,22 @@ class Engine:
             got = keys[key] = (ranked, sum(c for _, c in ranked), profile_prior(prof, key, self.lm))
         return got
 
-    def _term_pairs(self, w1: str, w2: str, left_opts, right_opts, limit: int = 2):
-        """Candidate pairs that are multi-word entries of the thesauri ("artificial intelligence")."""
-        if self.lexicon is None:
-            return []
-        if self._seconds is None:  # two-word entries by first word, built on first use (~0.1 s)
+    def _term_index(self) -> dict[str, set[str]]:
+        """Two-word thesaurus entries by first word, built on first use (~0.1 s)."""
+        if self._seconds is None:
             seconds: dict[str, set[str]] = {}
             for t in self.lexicon.ids:
                 a, sep, b = t.partition(" ")
                 if sep and " " not in b:
                     seconds.setdefault(a, set()).add(b)
             self._seconds = seconds  # published complete
+        return self._seconds
+
+    def _term_pairs(self, w1: str, w2: str, left_opts, right_opts, limit: int = 2):
+        """Candidate pairs that are multi-word entries of the thesauri ("artificial intelligence")."""
+        if self.lexicon is None:
+            return []
+        second_words = self._term_index()
         # positions of each right-hand word, and of plurals by their singular
         at: dict[str, list[int]] = {}
         plural: dict[str, list[int]] = {}
@@ -849,7 +843,7 @@ class Engine:
                 plural.setdefault(b[:-1], []).append(k)
         out = []
         for a, lpa in left_opts:
-            seconds = self._seconds.get(a)
+            seconds = second_words.get(a)
             if not seconds:
                 continue
             hits = [k for x in seconds.intersection(at) for k in at[x]]
@@ -895,7 +889,7 @@ class Engine:
                 b_ids.append(np.tile(rb, len(la)))
                 sizes.append(len(la) * len(rb))
             A, B = np.concatenate(a_ids), np.concatenate(b_ids)
-            pmi_all = self.lm.batch_logprob(B, A, -1) - self._unigram(B)
+            pmi_all = self.lm.batch_logprob(B, A, -1) - self.lm.unigram_batch(B)
             bounds = np.cumsum(sizes)[:-1]
             for (k, w1, w2, left, right), pmi in zip(todo, np.split(pmi_all, bounds)):
                 nb = len(right)
@@ -945,7 +939,7 @@ class Engine:
             analyses("sanctuaries")
             inflect("haven", "NNS")
             with self._lock:
-                self._term_pairs("", "", [("artificial", 0.0)], [("intelligence", 0.0)])
+                self._term_index()
         self.check("The regulator mentioned the yr had been tough for buying and selling, "
                    "and the counterfeit consciousness of the worldwide group was noted.")
 

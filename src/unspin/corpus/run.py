@@ -255,11 +255,12 @@ def _warm_up(opts: Options) -> None:
     """Build the scoring tables and import the lazy modules once, before forking workers:
     they inherit them instead of each paying the start-up (~1 s) again."""
     try:
-        if not opts.fast:  # the engine's lazily loaded tables (the fast scorer needs none)
+        if opts.fast:  # the fast scorer's tables
+            score_texts(["The central bank said on Tuesday that it would keep interest rates unchanged."], opts)
+        else:  # the engine's lazily loaded tables (it checks a sample text itself)
             from ..detect import default_engine
 
             default_engine().warm()
-        score_texts(["The central bank said on Tuesday that it would keep interest rates unchanged."], opts)
     except Exception:
         pass
 
