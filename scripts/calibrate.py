@@ -96,11 +96,18 @@ def term_docs(n: int, seed: int = 7) -> list[tuple[str, list[tuple[int, int, str
     rng = random.Random(seed)
     from unspin.detect import STOPWORDS
 
-    # WordNet noun compounds only ("heart failure"); Moby also lists phrasal verbs.
-    terms = [t for t in lex.strings if t.count(" ") == 1 and t.replace(" ", "").isalpha()
-             and not any(w in STOPWORDS for w in t.split()) and all(lm.known(w) for w in t.split())
-             and lex.senses(t, "n")]
-    rng.shuffle(terms)
+    # WordNet noun compounds ("heart failure"; Moby also lists phrasal verbs) and, as
+    # many again, technical terms of the term table ("decision tree"), so that the
+    # models see scientific wording, not only news.
+    def usable(t):
+        return t.replace(" ", "").isalpha() and not any(w in STOPWORDS for w in t.split()) \
+            and all(lm.known(w) for w in t.split())
+
+    wn = [t for t in lex.strings if t.count(" ") == 1 and usable(t) and lex.senses(t, "n")]
+    tech = sorted(t for t in lex.terms if usable(t) and t not in lex.ids)
+    rng.shuffle(wn)
+    rng.shuffle(tech)
+    terms = [t for pair in zip(wn, tech) for t in pair]
     docs = []
     for k, term in enumerate(terms):
         if len(docs) >= 2 * n:
@@ -132,6 +139,9 @@ def main(argv: list[str]) -> int:
     texts = [json.loads(line)["text"] for line in src.read_text(encoding="utf-8").splitlines() if line.strip()]
     train = [t for i, t in enumerate(texts) if i % 5 != 0]
     engine = Engine()
+    # Start from the built-in default weights, not from the calibration.json being
+    # replaced, so that a rerun reproduces the file.
+    engine.calibration = {}
     spun = []
     for k, text in enumerate(train):
         r = spin(text, rate=RATES[k % len(RATES)], style=STYLES[k % len(STYLES)], seed=k)

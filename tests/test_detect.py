@@ -298,3 +298,34 @@ def test_profile_edited_in_place_is_picked_up():
     fresh = Engine().check(text, profile=prof).findings
     assert [f.to_dict() for f in after] == [f.to_dict() for f in fresh]
     assert before and [f.text for f in after] != [f.text for f in before]
+
+
+def test_technical_terms_are_left_alone():
+    """A term of the field as written is not a spinner's work, even when the news LM
+    finds the pair rare and a synonym pair likelier ("gradient boosting" vs "bank building")."""
+    text = "We trained a gradient boosting model and report the mean squared error on the test set."
+    r = unspin.check(text)
+    assert [f for f in r.findings if f.confidence >= 0.5] == []
+    assert r.restored == text
+
+
+def test_terms_do_not_hide_a_tortured_phrase_next_to_them():
+    """Only proposals touching a term are dropped; the tortured phrase in the same sentence
+    is still found."""
+    r = unspin.check("We compare counterfeit consciousness with a random forest on the test set.")
+    assert any("counterfeit" in f.text for f in r.findings)
+    assert not any("forest" in f.text for f in r.findings)
+
+
+def test_calibration_assignment_refreshes_weights():
+    """scripts/calibrate.py refits in rounds by assigning engine.calibration; the
+    vectorised passes must then use the new weights, not those loaded at start."""
+    e = Engine()
+    text = "The secure haven drew thousands and thousands of visitors in the present day."
+    before = [f.confidence for f in e.check(text, profile=None).findings]
+    fitted = unspin.detect._load_calibration()
+    e.calibration = {k: v for k, v in fitted.items() if not k.startswith(("local", "correct"))}  # built-in defaults
+    after = [f.confidence for f in e.check(text, profile=None).findings]
+    assert before != after
+    e.calibration = fitted
+    assert [f.confidence for f in e.check(text, profile=None).findings] == before

@@ -209,3 +209,37 @@ def test_ranked_candidates_speed():
         fresh.ranked_candidates(w)
     again = (time.perf_counter() - t) / len(words)
     assert first < 2e-3 and again < 2e-5  # ~15 us and ~0.3 us on the dev machine
+
+
+def test_technical_terms_table(lex):
+    """The packaged term table: two lower-case words per entry, counts and source counts
+    as build_terms.py selects them (>= 3 occurrences in >= 2 packages)."""
+    terms = lex.terms
+    assert len(terms) > 5_000
+    lines = [ln for ln in (lex.data_dir / "terms.tsv").read_text(encoding="utf-8").splitlines()
+             if not ln.startswith("#")]
+    assert len(lines) == len(terms)
+    for ln in lines[:: max(1, len(lines) // 500)]:
+        term, count, sources = ln.split("\t")
+        a, b = term.split(" ")
+        assert a.isalpha() and b.isalpha() and term == term.lower()
+        assert int(count) >= 3 and int(sources) >= 2
+
+
+def test_is_term(lex):
+    assert lex.is_term("random forest") and lex.is_term("Random  Forests")  # normalised, plural head
+    assert lex.is_term("gradient boosting")
+    assert not lex.is_term("irregular woodland")  # a tortured rendering is not a term
+    assert not lex.is_term("random")  # one word
+    assert not lex.is_term("principal component analysis")  # the table holds pairs
+
+
+def test_terms_missing_file_is_empty(tmp_path, lex):
+    """While the tables are being rebuilt the term file may be absent: no terms, no error."""
+    import shutil
+
+    for f in lex.data_dir.iterdir():
+        if f.name != "terms.tsv":
+            shutil.copy(f, tmp_path / f.name)
+    other = Lexicon(tmp_path)
+    assert other.terms == {} and not other.is_term("random forest")

@@ -36,6 +36,7 @@ from __future__ import annotations
 
 import contextlib
 import gc
+import itertools
 import json
 import math
 import threading
@@ -205,13 +206,18 @@ class _Doc:
         """Tokens [i, j) all belong to one text."""
         return self.tid[i] == self.tid[j - 1]
 
-    def space_between(self, i: int) -> bool:
-        """Only white space separates tokens i and i+1 (of the same text)."""
+    def gap(self, i: int) -> str | None:
+        """The characters between tokens i and i+1 (None if they are in different texts)."""
         if self.tid[i] != self.tid[i + 1]:
-            return False
+            return None
         part = self.parts[self.tid[i]]
         k = i - self.base[self.tid[i]]
-        return part.text[part.tokens[k].end:part.tokens[k + 1].start].isspace()
+        return part.text[part.tokens[k].end:part.tokens[k + 1].start]
+
+    def space_between(self, i: int) -> bool:
+        """Only white space separates tokens i and i+1 (of the same text)."""
+        gap = self.gap(i)
+        return gap is not None and gap.isspace()
 
 
 @dataclass
@@ -376,14 +382,25 @@ class Engine:
         self.lexicon = lexicon
         self.params = params
         self.calibration = _load_calibration()
-        self._weights = {m: self._weight_vector(m) for m in ("local", "local_joint", "correct", "correct_joint")}
         self._cands_cache: dict[str, _Cands | None] = {}
         self._text_ids: dict[str, list[int]] = {}
         self._pairs_cache: dict[tuple[str, str], list] = {}
         self._mwe_cache: dict[str, bool] = {}
+        self._tech_cache: dict[str, bool] = {}
         self._profile_cache: dict[int, tuple] = {}
         self._lock = threading.RLock()
         self._seconds: dict[str, set[str]] | None = None
+
+    @property
+    def calibration(self) -> dict:
+        """The fitted models (calibration.json). Assigning a new dict also refreshes the
+        weight vectors the vectorised passes use (scripts/calibrate.py refits in rounds)."""
+        return self._calibration
+
+    @calibration.setter
+    def calibration(self, cal: dict) -> None:
+        self._calibration = cal
+        self._weights = {m: self._weight_vector(m) for m in ("local", "local_joint", "correct", "correct_joint")}
 
     def _weight_vector(self, model: str) -> np.ndarray:
         cal = self.calibration
@@ -563,7 +580,7 @@ class Engine:
         # Bound the per-string caches on long corpus runs (only between documents:
         # the scorers below rely on entries they just added).
         for cache, limit in ((self._cands_cache, 200_000), (self._text_ids, 500_000), (self._pairs_cache, 200_000),
-                             (self._mwe_cache, 200_000)):
+                             (self._mwe_cache, 200_000), (self._tech_cache, 200_000)):
             if len(cache) > limit:
                 cache.clear()
         hits = self._profile_hits(doc, profiles)
@@ -613,7 +630,37 @@ class Engine:
             props += self._phrase_proposals(doc, phr, phr_entries, F, floor)
         spun_pmi = dict(zip(pair_starts, (q[sl_pmi] - self.lm.unigram_batch(doc.ids[idx + 1])).tolist()))
         props += self._joint_proposals(doc, ranked, spun_pmi, spun)
-        return props
+        return self._drop_inside_terms(doc, props)
+
+    def _drop_inside_terms(self, doc: _Doc, props: list[_Proposal]) -> list[_Proposal]:
+        """Drop proposals that touch a technical term as written ("gradient boosting",
+        "heat transfer", "principal component analysis").
+
+        The news-trained LM finds such terms rare and their words' synonyms likelier
+        ("bank building"), which made them the main false alarm in scientific text. A
+        spinner that rewrites a word rarely lands on a term of the field, so a term
+        seen in the text is taken as written. Only the proposals' neighbourhoods are
+        looked up, so this costs a few dict probes per proposal.
+        """
+        if not props or self.lexicon is None:
+            return props
+        lw, n = doc.lw, len(doc.lw)
+        memo: dict[int, bool] = {}
+
+        def term_at(k: int) -> bool:  # tokens k, k+1 form a known term, joined by a space or hyphen
+            got = memo.get(k)
+            if got is None:
+                got = memo[k] = (0 <= k < n - 1 and doc.gap(k) in (" ", "-")
+                                 and self._is_tech_term(f"{lw[k]} {lw[k + 1]}"))
+            return got
+
+        return [p for p in props if not any(term_at(k) for k in range(p.i - 1, p.j))]
+
+    def _is_tech_term(self, phrase: str) -> bool:
+        got = self._tech_cache.get(phrase)
+        if got is None:
+            got = self._tech_cache[phrase] = self.lexicon.is_term(phrase)
+        return got
 
     def _word_ids(self, text: str) -> list[int]:
         got = self._text_ids.get(text)
@@ -740,7 +787,7 @@ class Engine:
             f = dict(zip(names, F[k].tolist()))
             text = f"{rows[k][3]} {rows[k][4]}"
             w1, w2 = doc.lw[i], doc.lw[i + 1]
-            known = " (a known term)" if f["mwe"] else ""
+            known = " (a known term)" if f["mwe"] or self._is_tech_term(text) else ""
             reason = (f"rare collocation; '{text}'{known} is a common pairing of their synonyms "
                       f"and {10 ** f['gain']:.0f}x more likely than '{w1} {w2}' here" if f["gain"] > 0 else
                       f"rare collocation '{w1} {w2}'; '{text}'{known} pairs their synonyms")
@@ -819,10 +866,11 @@ class Engine:
         return got
 
     def _term_index(self) -> dict[str, set[str]]:
-        """Two-word thesaurus entries by first word, built on first use (~0.1 s)."""
+        """Two-word thesaurus entries and technical terms by first word, built on first
+        use (~0.1 s)."""
         if self._seconds is None:
             seconds: dict[str, set[str]] = {}
-            for t in self.lexicon.ids:
+            for t in itertools.chain(self.lexicon.ids, self.lexicon.terms):
                 a, sep, b = t.partition(" ")
                 if sep and " " not in b:
                     seconds.setdefault(a, set()).add(b)

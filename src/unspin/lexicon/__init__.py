@@ -15,6 +15,10 @@ precomputed for 270,621 keys (121k words, 149k phrases; ``cand_*`` files, 14.4 M
 a lookup costs ~20 us the first time (building the ``Candidate`` objects) and
 ~0.3 us after, against 1-4 ms for :meth:`Lexicon.rank_candidates`.
 
+``terms.tsv`` adds 21k two-word technical terms ("random forest") counted in the
+docstrings of scientific PyPI packages (``scripts/build_terms.py``): the engine leaves
+a term as written alone and may restore a pair of candidates to one.
+
 A spinner that replaces W by a uniformly chosen synonym writes S with
 probability 1/|syn(W)|. The prior of a candidate is the mixture over thesauri
 ``log(sum_t 0.5 * [S in syn_t(W)] / |syn_t(W)|)`` (so a pair both thesauri
@@ -212,6 +216,7 @@ class Lexicon:
         self._w = (float(w["moby"]), float(w["wordnet"]))
         self._mw_keys: frozenset[str] | None = None
         self._mw_prefixes: frozenset[str] | None = None
+        self._terms: dict[str, int] | None = None
         self._cand_cache: dict[tuple[str, int], tuple[Candidate, ...]] = {}
         # precomputed ranked candidates (optional: absent while the tables are being built)
         cm = self.meta.get("candidates")
@@ -531,6 +536,39 @@ class Lexicon:
         words = phrase.split(" ")
         return any(" ".join(words[:-1] + [lemma]) in self.ids
                    for lemma, _, upos in analyses(words[-1]) if upos == "NOUN")
+
+    @property
+    def terms(self) -> dict[str, int]:
+        """Two-word technical terms ("random forest": count) from ``terms.tsv``, built by
+        ``scripts/build_terms.py`` from the documentation prose of scientific Python
+        packages: the terms a news-trained language model does not know. Loaded on
+        first use (~21k entries, ~15 ms)."""
+        if self._terms is None:
+            path = self.data_dir / "terms.tsv"
+            terms: dict[str, int] = {}
+            if path.exists():  # absent while the tables are being rebuilt
+                for line in path.read_text(encoding="utf-8").splitlines():
+                    if line and not line.startswith("#"):
+                        term, count, _ = line.split("\t")
+                        terms[term] = int(count)
+            self._terms = terms
+        return self._terms
+
+    def is_term(self, phrase: str) -> bool:
+        """True if the two-word ``phrase`` (or it with its last word as a singular noun)
+        is a technical term of :attr:`terms`.
+
+        >>> lex = Lexicon.load()
+        >>> lex.is_term("random forests"), lex.is_term("irregular woodland")
+        (True, False)
+        """
+        phrase = _norm(phrase)
+        terms = self.terms
+        if phrase in terms:
+            return True
+        head, sep, last = phrase.rpartition(" ")
+        return bool(sep) and " " not in head and any(
+            f"{head} {lemma}" in terms for lemma, _, upos in analyses(last) if upos == "NOUN")
 
     def _build_phrase_sets(self) -> None:
         indptr = np.asarray(self._rev[0])

