@@ -390,6 +390,7 @@ class Engine:
         self._profile_cache: dict[int, tuple] = {}
         self._lock = threading.RLock()
         self._seconds: dict[str, set[str]] | None = None
+        self._firsts: frozenset[str] | None = None
 
     @property
     def calibration(self) -> dict:
@@ -645,16 +646,23 @@ class Engine:
         if not props or self.lexicon is None:
             return props
         lw, n = doc.lw, len(doc.lw)
+        firsts = self._term_firsts()
         memo: dict[int, bool] = {}
 
         def term_at(k: int) -> bool:  # tokens k, k+1 form a known term, joined by a space or hyphen
             got = memo.get(k)
             if got is None:
-                got = memo[k] = (0 <= k < n - 1 and doc.gap(k) in (" ", "-")
+                got = memo[k] = (0 <= k < n - 1 and lw[k] in firsts and doc.gap(k) in (" ", "-")
                                  and self._is_tech_term(f"{lw[k]} {lw[k + 1]}"))
             return got
 
         return [p for p in props if not any(term_at(k) for k in range(p.i - 1, p.j))]
+
+    def _term_firsts(self) -> frozenset[str]:
+        """First words of the technical terms (a cheap filter before the term lookup)."""
+        if self._firsts is None:
+            self._firsts = frozenset(t.partition(" ")[0] for t in self.lexicon.terms)
+        return self._firsts
 
     def _is_tech_term(self, phrase: str) -> bool:
         got = self._tech_cache.get(phrase)
@@ -988,6 +996,7 @@ class Engine:
             inflect("haven", "NNS")
             with self._lock:
                 self._term_index()
+                self._term_firsts()
         self.check("The regulator mentioned the yr had been tough for buying and selling, "
                    "and the counterfeit consciousness of the worldwide group was noted.")
 

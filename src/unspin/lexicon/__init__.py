@@ -566,9 +566,17 @@ class Lexicon:
         terms = self.terms
         if phrase in terms:
             return True
+        # plural head by suffix rules, not lemminflect: the engine asks this for every
+        # word pair around a proposal, and "-s/-es/-ies" covers the table's nouns
         head, sep, last = phrase.rpartition(" ")
-        return bool(sep) and " " not in head and any(
-            f"{head} {lemma}" in terms for lemma, _, upos in analyses(last) if upos == "NOUN")
+        if not sep or " " in head or len(last) < 4 or not last.endswith("s"):
+            return False
+        stems = [last[:-1]]
+        if last.endswith("es"):
+            stems.append(last[:-2])
+        if last.endswith("ies"):
+            stems.append(last[:-3] + "y")
+        return any(f"{head} {x}" in terms for x in stems)
 
     def _build_phrase_sets(self) -> None:
         indptr = np.asarray(self._rev[0])
