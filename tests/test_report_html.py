@@ -1,6 +1,8 @@
 """The HTML and Markdown reports and the ``unspin report`` / ``unspin serve`` commands."""
 from __future__ import annotations
 
+import pytest
+
 import dataclasses
 import html
 import re
@@ -211,6 +213,29 @@ def test_serve_rejects_a_busy_port(capsys):
         port = s.getsockname()[1]
         assert main(["serve", "--port", str(port)]) == 2
     assert "cannot listen" in capsys.readouterr().err
+
+
+def test_serve_defaults_to_one_worker_per_core_up_to_two(monkeypatch):
+    """--workers left out: serve() picks default_workers(), the usable cores capped at 2."""
+    pytest.importorskip("uvicorn", reason="the 'serve' extra (uvicorn) is not installed")
+    import os
+
+    import uvicorn
+
+    from unspin import server
+
+    for cores, want in ((1, 1), (2, 2), (16, server.DEFAULT_MAX_WORKERS)):
+        monkeypatch.setattr(os, "sched_getaffinity", lambda pid, n=cores: set(range(n)), raising=False)
+        assert server.default_workers() == want
+    seen = {}
+    monkeypatch.setattr(uvicorn, "run", lambda app, **kw: seen.update(kw, app=app))
+    monkeypatch.setattr(os, "sched_getaffinity", lambda pid: {0, 1}, raising=False)
+    monkeypatch.delenv("UNSPIN_SERVE_CONFIG", raising=False)
+    assert main(["serve", "--port", "0"]) == 0
+    assert seen["workers"] == 2 and seen["app"] == "unspin.server:app_from_env"
+    seen.clear()
+    assert main(["serve", "--port", "0", "--workers", "1"]) == 0
+    assert "workers" not in seen and not isinstance(seen["app"], str)
 
 
 def test_finding_to_dict_has_every_field():

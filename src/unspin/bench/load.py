@@ -231,9 +231,10 @@ def markdown(results: list[tuple[str, str, dict[str, Any]]], render: dict[str, A
             "request runs the engine"
             + (f" (measured service time {1000 / dist[0]['rps']:.0f} ms per request = 1 / throughput)" if dist else "")
             + "; with 10 requests in flight the latency is about 10 x the service time, so the 200 ms p99 floor "
-            "needs the engine itself to take under ~20 ms per 500 words (or several free cores). The row with "
-            "one more worker process shows what a second process buys on this machine, whose 2 cores are "
-            "shared with the load generator (and other jobs), so expect run-to-run variation.",
+            "needs the engine itself to take under ~20 ms per 500 words (or several free cores). `unspin serve` "
+            "starts one worker per usable core, at most 2, by default; the single-worker row shows what one "
+            "process gives. This machine's 2 cores are shared with the load generator (and other jobs), so "
+            "expect run-to-run variation.",
             "- render time excludes `check()` itself (see the speed table above for that); the HTML is "
             "self-contained (inline CSS/JS, no external requests)."]
     return "\n".join(out)
@@ -261,15 +262,20 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--clients", type=int, default=10, help="concurrent clients (default 10)")
     ap.add_argument("--requests", type=int, default=30, help="requests per client per scenario (default 30)")
     ap.add_argument("--words", type=int, default=500, help="words per request text (default 500)")
-    ap.add_argument("--workers", type=int, default=1, help="server worker processes (default 1, as unspin serve)")
-    ap.add_argument("--scenarios", default="same,distinct,nocache,distinct-2w",
-                    help="comma-separated subset of same,distinct,nocache,distinct-2w (default: all; "
-                         "distinct-2w = distinct texts with one more worker process)")
+    ap.add_argument("--workers", type=int, default=None,
+                    help="server worker processes (default: as unspin serve, the usable cores up to 2)")
+    ap.add_argument("--scenarios", default="same,distinct,nocache,distinct-1w",
+                    help="comma-separated subset of same,distinct,nocache,distinct-1w (default: all; "
+                         "distinct-1w = distinct texts with a single worker process)")
     ap.add_argument("--write-docs", action="store_true", help="replace the bench-serve section of docs/benchmarks.md")
     ap.add_argument("--docs", default=None, metavar="PATH", help="docs file (default docs/benchmarks.md)")
     ap.add_argument("--json", default=None, metavar="PATH", help="also dump raw numbers as JSON")
     args = ap.parse_args(argv)
     args.argv = argv
+    if args.workers is None:
+        from ..server import default_workers
+
+        args.workers = default_workers()
     if args.clients < 1 or args.requests < 1 or args.words < 1 or args.workers < 1:
         ap.error("--clients, --requests, --words and --workers must be positive")
     from ..report.cli import serve_extra_missing
@@ -284,7 +290,7 @@ def main(argv: list[str] | None = None) -> int:
     plan = {"same": ("same text", (w,), same),
             "distinct": ("distinct texts", (w,), None),
             "nocache": ("same text, no cache", (w + " --cache 0",), same),
-            "distinct-2w": ("distinct texts", (f"--workers {args.workers + 1}",), None)}
+            "distinct-1w": ("distinct texts", ("--workers 1",), None)}
     for key in wanted:
         if key not in plan:
             ap.error(f"unknown scenario {key!r}")

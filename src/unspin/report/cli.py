@@ -148,8 +148,8 @@ def add_parser(subparsers: Any) -> None:
                    help="longest document in words (default 20000)")
     p.add_argument("--timeout", type=_positive(float), default=None, metavar="SECONDS",
                    help="per-request time limit for checking (default 30)")
-    p.add_argument("--workers", type=_positive(int), default=1, metavar="N",
-                   help="worker processes (default 1; each loads the models, ~200 MB)")
+    p.add_argument("--workers", type=_positive(int), default=None, metavar="N",
+                   help="worker processes (default: the usable cores, at most 2; each loads the models, ~200 MB)")
     p.add_argument("--cache", type=int, default=None, metavar="N",
                    help="remember the last N reports per worker (default 256, 0 = off)")
 
