@@ -230,7 +230,8 @@ class _Cands:
     #                     unigram log10 P of its first word
     ints: np.ndarray    # per candidate: LM id of its first word, where it starts in ``flat``,
     #                     its number of words, its rank in descending text order (shortlist tie-break)
-    joint: list[tuple[str, float]]  # context-free list for joint pair scoring
+    joint: list[tuple[str, float]]  # context-free list for joint pair scoring (the top few)
+    term_opts: list[tuple[str, float]]  # all single-word candidates: pairs that form a known term
     # (two matrices rather than seven arrays: a document stacks hundreds of these)
 
 
@@ -613,7 +614,7 @@ class Engine:
         spun.finish(q)
 
         props = self._profile_proposals(doc, hits, prof_win.result(q)[0] - spun.rows(prof_I, prof_J)[0])
-        ranked: dict[int, list[tuple[str, float]]] = {}
+        ranked: dict[int, _Cands] = {}
         if lex is not None:
             # pass 2
             sel = self._shortlist(lex, q[sl_short], p.shortlist)
@@ -702,7 +703,7 @@ class Engine:
         return out
 
     def _lexicon_proposals(self, doc: _Doc, st: dict, sel: np.ndarray, F: np.ndarray,
-                           ranked: dict[int, list[tuple[str, float]]], floor: float) -> list[_Proposal]:
+                           ranked: dict[int, _Cands], floor: float) -> list[_Proposal]:
         """Single-word reverse-thesaurus proposals (log-odds >= ``floor``); fills ``ranked``
         with the words that take part in joint re-scoring."""
         p = self.params
@@ -715,7 +716,7 @@ class Engine:
         # neighbour is spun too, so single-word context scores mislead. Only words
         # with some single-word evidence take part (it bounds the pair search).
         for k in np.nonzero(best_lo >= p.joint_min_logodds)[0].tolist():
-            ranked[I[k]] = entries[k].joint
+            ranked[I[k]] = entries[k]
         out: list[_Proposal] = []
         for k in np.nonzero(best_lo >= floor)[0].tolist():
             i, e = I[k], entries[k]
@@ -753,7 +754,7 @@ class Engine:
             out.append(_Proposal(i, j, text, alts, float(lo[best]), reason, "phrase", f))
         return out
 
-    def _joint_proposals(self, doc: _Doc, ranked: dict[int, list[tuple[str, float]]],
+    def _joint_proposals(self, doc: _Doc, ranked: dict[int, _Cands],
                          spun_pmi: dict[int, float], spun: "_Spun") -> list[_Proposal]:
         """Re-score adjacent suspicious words together: tortured phrases swap every word of a term.
 
@@ -785,9 +786,15 @@ class Engine:
         F[:, 13] = [r[2] for r in rows]
         F[:, 14] = [r[1] for r in rows]
         lo = (F @ self._weights["local_joint"]).tolist()
+        # A pair that is a known term explains the text better than a mere collocation
+        # the news LM prefers, and a technical term better than a general one: tortured
+        # phrases disguise terms of a field ("random forest", not WordNet's "common
+        # ground", for "irregular woodland").
+        known = [(self._is_tech_term(f"{r[3]} {r[4]}"), F[k, 12] > 0) for k, r in enumerate(rows)]
         best: dict[int, int] = {}
         for k, r in enumerate(rows):
-            if r[0] not in best or lo[k] > lo[best[r[0]]]:
+            b = best.get(r[0])
+            if b is None or (known[k], lo[k]) > (known[b], lo[b]):
                 best[r[0]] = k
         out: list[_Proposal] = []
         names = FEATURES + JOINT_FEATURES
@@ -839,9 +846,10 @@ class Engine:
             tdesc[sorted(range(m), key=texts.__getitem__, reverse=True)] = np.arange(m)
             joint = [(t, lp) for t, lp in cands[: self.params.joint_candidates]
                      if " " not in t and t not in STOPWORDS]
+            term_opts = [(t, lp) for t, lp in cands if " " not in t and t not in STOPWORDS]
             floats = np.column_stack([[lp for _, lp in cands], uni_mean_all[k0:k0 + m], uni[off]])
             ints = np.column_stack([flat_all[off], off - base, lens, tdesc])
-            self._cands_cache[key] = _Cands(texts, flat, floats, ints, joint)
+            self._cands_cache[key] = _Cands(texts, flat, floats, ints, joint, term_opts)
             k0 += m
 
     def _profile_state(self, prof: Profile) -> tuple[dict, set[str], dict]:
@@ -913,7 +921,7 @@ class Engine:
                     return out
         return out
 
-    def _pair_searches(self, jobs: list[tuple[str, str, list, list]]) -> list[list[tuple[float, str, str, float]]]:
+    def _pair_searches(self, jobs: list[tuple[str, str, _Cands, _Cands]]) -> list[list[tuple[float, str, str, float]]]:
         """For each adjacent word pair, the candidate pairs worth full features:
         (collocation strength, a, b, channel), strongest first.
 
@@ -928,17 +936,17 @@ class Engine:
         p = self.params
         results: list = [None] * len(jobs)
         todo = []
-        for k, (w1, w2, lo_list, ro_list) in enumerate(jobs):
+        for k, (w1, w2, lc, rc) in enumerate(jobs):
             hit = self._pairs_cache.get((w1, w2))
             if hit is not None:
                 results[k] = hit
                 continue
-            left = [(w1, KEEP_PRIOR), *lo_list]
-            right = [(w2, KEEP_PRIOR), *ro_list]
-            todo.append((k, w1, w2, left, right))
+            left = [(w1, KEEP_PRIOR), *lc.joint]
+            right = [(w2, KEEP_PRIOR), *rc.joint]
+            todo.append((k, w1, w2, left, right, lc, rc))
         if todo:
             a_ids, b_ids, sizes = [], [], []
-            for _, _, _, left, right in todo:
+            for _, _, _, left, right, _, _ in todo:
                 la = self.lm.ids([a for a, _ in left])
                 rb = self.lm.ids([b for b, _ in right])
                 a_ids.append(np.repeat(la, len(rb)))
@@ -947,7 +955,7 @@ class Engine:
             A, B = np.concatenate(a_ids), np.concatenate(b_ids)
             pmi_all = self.lm.batch_logprob(B, A, -1) - self.lm.unigram_batch(B)
             bounds = np.cumsum(sizes)[:-1]
-            for (k, w1, w2, left, right), pmi in zip(todo, np.split(pmi_all, bounds)):
+            for (k, w1, w2, left, right, lc, rc), pmi in zip(todo, np.split(pmi_all, bounds)):
                 nb = len(right)
                 pairs = []
                 for r in np.nonzero(pmi >= p.joint_min_pmi)[0].tolist():
@@ -957,7 +965,10 @@ class Engine:
                     pairs.append((float(pmi[r]), a, b, lpa + lpb))
                 pairs = sorted(pairs, reverse=True)[: p.joint_keep]
                 seen = {(a, b) for _, a, b, _ in pairs}
-                for a, b, channel in self._term_pairs(w1, w2, left, right):
+                # known terms are looked for among all candidates, not only the top few
+                # the LM search affords ("irregular" -> "random" is 18th of 25)
+                for a, b, channel in self._term_pairs(w1, w2, [(w1, KEEP_PRIOR), *lc.term_opts],
+                                                      [(w2, KEEP_PRIOR), *rc.term_opts]):
                     if (a, b) not in seen:
                         pairs.append((self._pair_pmi(a, b), a, b, channel))
                 self._pairs_cache[(w1, w2)] = results[k] = pairs
