@@ -329,3 +329,12 @@ def test_calibration_assignment_refreshes_weights():
     assert before != after
     e.calibration = fitted
     assert [f.confidence for f in e.check(text, profile=None).findings] == before
+
+
+def test_tortured_term_suggests_the_technical_term():
+    """Known terms are searched among all candidates ('random' is far down the list for
+    'irregular') and a technical term beats a general collocation ('common ground')."""
+    r = unspin.check("The results of the irregular woodland classifier are shown in Table 2.")
+    (f,) = [f for f in r.findings if "woodland" in f.text]
+    assert f.text == "irregular woodland" and f.suggestion == "random forest"
+    assert "known term" in f.reason
