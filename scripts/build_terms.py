@@ -15,10 +15,10 @@ paragraphs that read as prose are used (no doctest, no code-like lines); nothing
 packages is imported or redistributed, only counts of word pairs.
 
 Selection (fixed before looking at any evaluation data, stated here so it can be argued
-with): both words alphabetic, 2+ letters, not stopwords; shaped like a noun phrase
-(WordNet knows the first word as a noun or adjective and the second as a noun or it is
-an -ing form, or does not know the word at all, as with most technical words); the pair
-occurs at least
+with): both words alphabetic, 2+ letters, written in lower case (or capitalised), not
+stopwords; shaped like part of a noun phrase (WordNet knows each word as a noun or
+adjective, or the second is an -ing form, or does not know the word at all, as with
+most technical words); paragraphs about licences skipped; the pair occurs at least
 ``MIN_COUNT`` times in at least ``MIN_SOURCES`` different packages (one package's
 identifiers are not terms); and its pointwise mutual information in the corpus is at
 least ``MIN_PMI`` nats (a term, not a chance neighbourhood like "function returns").
@@ -79,8 +79,9 @@ MIN_COUNT = 3
 MIN_SOURCES = 2
 MIN_PMI = math.log(8.0)
 
-WORD = re.compile(r"[A-Za-z][a-z]+|[A-Z]{2,}(?![a-z])")
-CLAUSE = re.compile(r"[.;:!?,()\[\]{}\"`'<>|/*=]")
+RAW = re.compile(r"[A-Za-z][A-Za-z']*")  # a word as written, apostrophes included
+CLAUSE = re.compile(r"[.;:!?,()\[\]{}\"`<>|/*=]")
+BOILERPLATE = re.compile(r"licen[cs]e|copyright|warrant|redistribut", re.I)
 CODEY = re.compile(r"[=(){}\[\]_<>]")
 STOP = frozenset("""
 a an the and or but if then else of to in on at by for with from as is are was were be been being it its this
@@ -89,7 +90,7 @@ could will would shall should may might must do does did done have has had havin
 when where why how all any both each few more most other some such only own same just also into over under
 again further once here there about above below between through during before after up down out off
 per via see use used using uses returns return given default optional none true false e g ie eg etc one two
-like without within while every already always often must
+like without within while every already always often must another
 """.split())
 
 
@@ -110,8 +111,9 @@ def noun_phrase_shaped(a: str, b: str, lex) -> bool:
         return mask
 
     pa, pb = pos(a), pos(b)
-    # gerunds name methods ("gradient boosting", "spectral clustering")
-    return (pa == 0 or pa & 0b101 != 0) and (pb == 0 or pb & 0b001 != 0 or b.endswith("ing"))
+    # the second word may be a noun, a gerund ("gradient boosting") or, inside longer
+    # terms, an adjective ("mean squared [error]"); never a verb or adverb only
+    return (pa == 0 or pa & 0b101 != 0) and (pb == 0 or pb & 0b101 != 0 or b.endswith("ing"))
 
 
 def prose(doc: str) -> list[str]:
@@ -147,10 +149,14 @@ def count_wheel(path: str) -> tuple[str, collections.Counter, collections.Counte
                 if not doc:
                     continue
                 for text in prose(doc):
+                    if BOILERPLATE.search(text):  # licence headers repeat in every file
+                        continue
                     for clause in CLAUSE.split(text):
-                        w = [x.lower() for x in WORD.findall(clause)]
-                        uni.update(w)
-                        big.update(zip(w, w[1:]))
+                        # identifiers (camelCase, ALLCAPS) and contractions are not words of
+                        # a term; they also break the adjacency of their neighbours
+                        w = [x.lower() if x[1:].islower() and "'" not in x else None for x in RAW.findall(clause)]
+                        uni.update(x for x in w if x)
+                        big.update((a, b) for a, b in zip(w, w[1:]) if a and b)
     return Path(path).name.split("-")[0].lower(), uni, big
 
 

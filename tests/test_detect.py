@@ -338,3 +338,33 @@ def test_tortured_term_suggests_the_technical_term():
     (f,) = [f for f in r.findings if "woodland" in f.text]
     assert f.text == "irregular woodland" and f.suggestion == "random forest"
     assert "known term" in f.reason
+
+
+@pytest.mark.parametrize("gap", [" ", "\n", "\r\n", "\u00a0", "  "])
+def test_terms_are_recognised_across_line_breaks_and_odd_spaces(gap):
+    """Hard-wrapped papers break lines inside terms; a term is still a term."""
+    text = f"We trained a gradient{gap}boosting model on the features."
+    r = unspin.check(text)
+    assert not any("boosting" in f.text for f in r.findings)
+    assert r.restored == text
+
+
+def test_a_paragraph_break_ends_a_term():
+    from unspin.detect import _term_gap
+
+    assert _term_gap(" ") and _term_gap("\n") and _term_gap("-") and _term_gap("\u2010")
+    assert not _term_gap("\n\n") and not _term_gap(", ") and not _term_gap(None)
+
+
+def test_a_longer_rendering_that_contains_a_term_is_still_reported():
+    """'quick time period' (a spinner's 'short term') contains the term 'time period';
+    the three-word proposal is not dropped for it."""
+    from unspin.detect import _Proposal
+
+    e = default_engine()
+    doc = e._doc("The quick time period outlook is weak.")
+    props = [_Proposal(1, 4, "short term", [], 1.0, "test", "profile"),
+             _Proposal(2, 4, "x y", [], 1.0, "test", "tortured")]
+    kept = e._drop_inside_terms(doc, props)
+    assert e.lexicon.is_term("time period")
+    assert [(p.i, p.j) for p in kept] == [(1, 4)]

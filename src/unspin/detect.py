@@ -46,6 +46,7 @@ from typing import Sequence
 
 import numpy as np
 
+from .lexicon import singulars
 from .lm import LanguageModel
 from .profiles import Profile, resolve
 from .report import DEFAULT_THRESHOLD, Finding, Report
@@ -218,6 +219,15 @@ class _Doc:
         """Only white space separates tokens i and i+1 (of the same text)."""
         gap = self.gap(i)
         return gap is not None and gap.isspace()
+
+
+_HYPHENS = frozenset("-\u2010\u2011")
+
+
+def _term_gap(gap: str | None) -> bool:
+    """What may stand between the two words of a term: white space within a paragraph
+    (hard-wrapped text breaks lines inside terms) or a hyphen."""
+    return gap is not None and (gap in _HYPHENS or (gap.isspace() and gap.count("\n") <= 1))
 
 
 @dataclass
@@ -401,11 +411,12 @@ class Engine:
 
     @calibration.setter
     def calibration(self, cal: dict) -> None:
-        self._calibration = cal
-        self._weights = {m: self._weight_vector(m) for m in ("local", "local_joint", "correct", "correct_joint")}
+        weights = {m: self._weight_vector(m, cal) for m in ("local", "local_joint", "correct", "correct_joint")}
+        lock = getattr(self, "_lock", None) or contextlib.nullcontext()
+        with lock:  # a check running in another thread sees the old models or the new, never a mix
+            self._calibration, self._weights = cal, weights
 
-    def _weight_vector(self, model: str) -> np.ndarray:
-        cal = self.calibration
+    def _weight_vector(self, model: str, cal: dict) -> np.ndarray:
         base = model.removesuffix("_joint")
         w = (model.endswith("_joint") and cal.get(model)) or cal.get(base) \
             or (DEFAULT_LOCAL if base == "local" else DEFAULT_CORRECT)
@@ -635,14 +646,17 @@ class Engine:
         return self._drop_inside_terms(doc, props)
 
     def _drop_inside_terms(self, doc: _Doc, props: list[_Proposal]) -> list[_Proposal]:
-        """Drop proposals that touch a technical term as written ("gradient boosting",
-        "heat transfer", "principal component analysis").
+        """Drop thesaurus proposals whose every word belongs to a technical term as
+        written ("gradient boosting", "principal component analysis").
 
         The news-trained LM finds such terms rare and their words' synonyms likelier
         ("bank building"), which made them the main false alarm in scientific text. A
         spinner that rewrites a word rarely lands on a term of the field, so a term
-        seen in the text is taken as written. Only the proposals' neighbourhoods are
-        looked up, so this costs a few dict probes per proposal.
+        seen in the text is taken as written. A word or pair next to a term counts as
+        part of it; a longer phrase only if all its words are in terms ("quick time
+        period" stays: the spinner's rendering of "short term" merely contains the term
+        "time period"). Only the proposals' neighbourhoods are looked up, so this costs
+        a few dict probes per proposal.
         """
         if not props or self.lexicon is None:
             return props
@@ -650,14 +664,22 @@ class Engine:
         firsts = self._term_firsts()
         memo: dict[int, bool] = {}
 
-        def term_at(k: int) -> bool:  # tokens k, k+1 form a known term, joined by a space or hyphen
+        def term_at(k: int) -> bool:  # tokens k, k+1 form a known term (white space or a hyphen between)
             got = memo.get(k)
             if got is None:
-                got = memo[k] = (0 <= k < n - 1 and lw[k] in firsts and doc.gap(k) in (" ", "-")
+                got = memo[k] = (0 <= k < n - 1 and lw[k] in firsts and _term_gap(doc.gap(k))
                                  and self._is_tech_term(f"{lw[k]} {lw[k + 1]}"))
             return got
 
-        return [p for p in props if not any(term_at(k) for k in range(p.i - 1, p.j))]
+        def in_term(t: int) -> bool:
+            return term_at(t - 1) or term_at(t)
+
+        def inside(p: _Proposal) -> bool:
+            if p.j - p.i <= 2:  # a word or pair next to or in a term: part of it
+                return any(term_at(k) for k in range(p.i - 1, p.j))
+            return all(in_term(t) for t in range(p.i, p.j))  # a longer phrase: only if all of it
+
+        return [p for p in props if not inside(p)]
 
     def _term_firsts(self) -> frozenset[str]:
         """First words of the technical terms (a cheap filter before the term lookup)."""
@@ -789,13 +811,16 @@ class Engine:
         # A pair that is a known term explains the text better than a mere collocation
         # the news LM prefers, and a technical term better than a general one: tortured
         # phrases disguise terms of a field ("random forest", not WordNet's "common
-        # ground", for "irregular woodland").
+        # ground", for "irregular woodland"). Only the suggestion follows this order;
+        # the confidence that the pair was spun is the best pair's score, as before.
         known = [(self._is_tech_term(f"{r[3]} {r[4]}"), F[k, 12] > 0) for k, r in enumerate(rows)]
-        best: dict[int, int] = {}
+        best: dict[int, int] = {}   # the suggestion
+        top: dict[int, float] = {}  # the evidence that the pair was spun at all: its best score
         for k, r in enumerate(rows):
             b = best.get(r[0])
             if b is None or (known[k], lo[k]) > (known[b], lo[b]):
                 best[r[0]] = k
+            top[r[0]] = max(top.get(r[0], -math.inf), lo[k])
         out: list[_Proposal] = []
         names = FEATURES + JOINT_FEATURES
         for i, k in best.items():
@@ -806,7 +831,7 @@ class Engine:
             reason = (f"rare collocation; '{text}'{known} is a common pairing of their synonyms "
                       f"and {10 ** f['gain']:.0f}x more likely than '{w1} {w2}' here" if f["gain"] > 0 else
                       f"rare collocation '{w1} {w2}'; '{text}'{known} pairs their synonyms")
-            out.append(_Proposal(i, i + 2, text, [], lo[k], reason, "tortured", f))
+            out.append(_Proposal(i, i + 2, text, [], top[i], reason, "tortured", f))
         return out
 
     def _cands(self, keys: list[str]) -> list[_Cands | None]:
@@ -844,9 +869,9 @@ class Engine:
             texts = [t for t, _ in cands]
             tdesc = np.empty(m, dtype=np.int64)
             tdesc[sorted(range(m), key=texts.__getitem__, reverse=True)] = np.arange(m)
-            joint = [(t, lp) for t, lp in cands[: self.params.joint_candidates]
-                     if " " not in t and t not in STOPWORDS]
-            term_opts = [(t, lp) for t, lp in cands if " " not in t and t not in STOPWORDS]
+            # the candidates' own tuples, not copies: these lists live in a cache of 200k keys
+            term_opts = [c for c in cands if " " not in c[0] and c[0] not in STOPWORDS]
+            joint = [c for c in cands[: self.params.joint_candidates] if " " not in c[0] and c[0] not in STOPWORDS]
             floats = np.column_stack([[lp for _, lp in cands], uni_mean_all[k0:k0 + m], uni[off]])
             ints = np.column_stack([flat_all[off], off - base, lens, tdesc])
             self._cands_cache[key] = _Cands(texts, flat, floats, ints, joint, term_opts)
@@ -903,8 +928,8 @@ class Engine:
         plural: dict[str, list[int]] = {}
         for k, (b, _) in enumerate(right_opts):
             at.setdefault(b, []).append(k)
-            if b.endswith("s"):
-                plural.setdefault(b[:-1], []).append(k)
+            for x in singulars(b):
+                plural.setdefault(x, []).append(k)
         out = []
         for a, lpa in left_opts:
             seconds = second_words.get(a)
@@ -914,12 +939,11 @@ class Engine:
             hits += [k for x in seconds.intersection(plural) for k in plural[x]]
             for k in sorted(set(hits)):  # in right_opts order, as a nested loop would find them
                 b, lpb = right_opts[k]
-                if (a, b) == (w1, w2):
-                    continue
-                out.append((a, b, lpa + lpb))
-                if len(out) >= limit:
-                    return out
-        return out
+                if (a, b) != (w1, w2):
+                    out.append((a, b, lpa + lpb))
+        # technical terms first (they are what tortured phrases disguise), then in order
+        out.sort(key=lambda t: not self._is_tech_term(f"{t[0]} {t[1]}"))
+        return out[:limit]
 
     def _pair_searches(self, jobs: list[tuple[str, str, _Cands, _Cands]]) -> list[list[tuple[float, str, str, float]]]:
         """For each adjacent word pair, the candidate pairs worth full features:

@@ -15,7 +15,7 @@ precomputed for 270,621 keys (121k words, 149k phrases; ``cand_*`` files, 14.4 M
 a lookup costs ~20 us the first time (building the ``Candidate`` objects) and
 ~0.3 us after, against 1-4 ms for :meth:`Lexicon.rank_candidates`.
 
-``terms.tsv`` adds 15.7k two-word technical terms ("random forest") counted in the
+``terms.tsv`` adds 15k two-word technical terms ("random forest") counted in the
 docstrings of scientific PyPI packages (``scripts/build_terms.py``): the engine leaves
 a term as written alone and may restore a pair of candidates to one.
 
@@ -48,7 +48,7 @@ from pathlib import Path
 
 import numpy as np
 
-__all__ = ["Lexicon", "Candidate", "DATA_DIR", "analyses", "inflect"]
+__all__ = ["Lexicon", "Candidate", "DATA_DIR", "analyses", "inflect", "singulars"]
 
 DATA_DIR = Path(__file__).resolve().parent.parent / "data" / "lexicon"
 SOURCES = {1: "moby", 2: "wordnet", 3: "moby+wordnet"}
@@ -187,6 +187,23 @@ def inflect(term: str, tag: str, wn_posmask: int = -1) -> str | None:
         return None
     words[idx] = forms[0]
     return " ".join(words)
+
+
+def singulars(word: str) -> list[str]:
+    """Possible singulars of a plural noun by suffix rules ("-s", "-es", "-ies"), not
+    lemminflect: the engine asks this for many word pairs per document.
+
+    >>> singulars("forests"), singulars("boxes"), singulars("studies"), singulars("gas")
+    (['forest'], ['boxe', 'box'], ['studie', 'studi', 'study'], [])
+    """
+    if len(word) < 4 or not word.endswith("s"):
+        return []
+    out = [word[:-1]]
+    if word.endswith("es"):
+        out.append(word[:-2])
+    if word.endswith("ies"):
+        out.append(word[:-3] + "y")
+    return out
 
 
 def _norm(text: str) -> str:
@@ -542,7 +559,7 @@ class Lexicon:
         """Two-word technical terms ("random forest": count) from ``terms.tsv``, built by
         ``scripts/build_terms.py`` from the documentation prose of scientific Python
         packages: the terms a news-trained language model does not know. Loaded on
-        first use (~16k entries, ~10 ms)."""
+        first use (~15k entries, ~10 ms)."""
         if self._terms is None:
             path = self.data_dir / "terms.tsv"
             terms: dict[str, int] = {}
@@ -566,17 +583,8 @@ class Lexicon:
         terms = self.terms
         if phrase in terms:
             return True
-        # plural head by suffix rules, not lemminflect: the engine asks this for every
-        # word pair around a proposal, and "-s/-es/-ies" covers the table's nouns
         head, sep, last = phrase.rpartition(" ")
-        if not sep or " " in head or len(last) < 4 or not last.endswith("s"):
-            return False
-        stems = [last[:-1]]
-        if last.endswith("es"):
-            stems.append(last[:-2])
-        if last.endswith("ies"):
-            stems.append(last[:-3] + "y")
-        return any(f"{head} {x}" in terms for x in stems)
+        return bool(sep) and " " not in head and any(f"{head} {x}" in terms for x in singulars(last))
 
     def _build_phrase_sets(self) -> None:
         indptr = np.asarray(self._rev[0])
