@@ -242,6 +242,26 @@ class _Cands:
     #                     its number of words, its rank in descending text order (shortlist tie-break)
     joint: list[tuple[str, float]]  # context-free list for joint pair scoring (the top few)
     term_opts: list[tuple[str, float]]  # all single-word candidates: pairs that form a known term
+    _by_form: dict[str, list[int]] | None = None  # term_opts positions by word and by singular
+    _firsts: list[tuple[str, float]] | None = None  # term_opts that start some known term
+
+    def term_firsts(self, index: dict[str, set[str]]) -> list[tuple[str, float]]:
+        """The candidates that are the first word of some known term (``index``: the
+        engine's term index, the same for every call), built once."""
+        if self._firsts is None:
+            self._firsts = [c for c in self.term_opts if c[0] in index]
+        return self._firsts
+
+    def by_form(self) -> dict[str, list[int]]:
+        """Positions in ``term_opts`` by the word and by each of its singulars, built once
+        (the known-term search looks right-hand words up this way, pair after pair)."""
+        if self._by_form is None:
+            idx: dict[str, list[int]] = {}
+            for k, (b, _) in enumerate(self.term_opts):
+                for form in (b, *singulars(b)):
+                    idx.setdefault(form, []).append(k)
+            self._by_form = idx
+        return self._by_form
     # (two matrices rather than seven arrays: a document stacks hundreds of these)
 
 
@@ -918,32 +938,29 @@ class Engine:
             self._seconds = seconds  # published complete
         return self._seconds
 
-    def _term_pairs(self, w1: str, w2: str, left_opts, right_opts, limit: int = 2):
-        """Candidate pairs that are multi-word entries of the thesauri ("artificial intelligence")."""
+    def _term_pairs(self, w1: str, w2: str, lc: "_Cands", rc: "_Cands", limit: int = 2):
+        """Pairs of candidates (each word may also stay) that form a known term: a
+        multi-word thesaurus entry ("artificial intelligence") or a technical term
+        ("random forest"), technical terms first, then in candidate order; at most
+        ``limit``. The observed pair itself is not returned."""
         if self.lexicon is None:
             return []
         second_words = self._term_index()
-        # positions of each right-hand word, and of plurals by their singular
-        at: dict[str, list[int]] = {}
-        plural: dict[str, list[int]] = {}
-        for k, (b, _) in enumerate(right_opts):
-            at.setdefault(b, []).append(k)
-            for x in singulars(b):
-                plural.setdefault(x, []).append(k)
+        right = rc.by_form()
+        w2_forms = (w2, *singulars(w2))
         out = []
-        for a, lpa in left_opts:
+        for a, lpa in ((w1, KEEP_PRIOR), *lc.term_firsts(second_words)):
             seconds = second_words.get(a)
             if not seconds:
                 continue
-            hits = [k for x in seconds.intersection(at) for k in at[x]]
-            hits += [k for x in seconds.intersection(plural) for k in plural[x]]
-            for k in sorted(set(hits)):  # in right_opts order, as a nested loop would find them
-                b, lpb = right_opts[k]
-                if (a, b) != (w1, w2):
-                    out.append((a, b, lpa + lpb))
-        # technical terms first (they are what tortured phrases disguise), then in order
-        out.sort(key=lambda t: not self._is_tech_term(f"{t[0]} {t[1]}"))
-        return out[:limit]
+            if any(f in seconds for f in w2_forms) and a != w1:  # keep the right-hand word
+                out.append((-1, a, w2, lpa + KEEP_PRIOR))
+            hits = sorted({k for x in seconds.intersection(right) for k in right[x]})
+            for k in hits:  # in candidate order
+                b, lpb = rc.term_opts[k]
+                out.append((k, a, b, lpa + lpb))
+        out.sort(key=lambda t: not self._is_tech_term(f"{t[1]} {t[2]}"))  # stable: order kept otherwise
+        return [(a, b, ch) for _, a, b, ch in out[:limit]]
 
     def _pair_searches(self, jobs: list[tuple[str, str, _Cands, _Cands]]) -> list[list[tuple[float, str, str, float]]]:
         """For each adjacent word pair, the candidate pairs worth full features:
@@ -991,8 +1008,7 @@ class Engine:
                 seen = {(a, b) for _, a, b, _ in pairs}
                 # known terms are looked for among all candidates, not only the top few
                 # the LM search affords ("irregular" -> "random" is 18th of 25)
-                for a, b, channel in self._term_pairs(w1, w2, [(w1, KEEP_PRIOR), *lc.term_opts],
-                                                      [(w2, KEEP_PRIOR), *rc.term_opts]):
+                for a, b, channel in self._term_pairs(w1, w2, lc, rc):
                     if (a, b) not in seen:
                         pairs.append((self._pair_pmi(a, b), a, b, channel))
                 self._pairs_cache[(w1, w2)] = results[k] = pairs
