@@ -644,7 +644,7 @@ class Engine:
         q.run(self.lm)
         spun.finish(q)
 
-        props = self._profile_proposals(doc, hits, prof_win.result(q)[0] - spun.rows(prof_I, prof_J)[0])
+        props = self._profile_proposals(doc, hits, prof_win.result(q)[0] - spun.rows(prof_I, prof_J)[0], floor)
         ranked: dict[int, _Cands] = {}
         if lex is not None:
             # pass 2
@@ -686,18 +686,21 @@ class Engine:
 
         def term_at(k: int) -> bool:  # tokens k, k+1 form a known term (white space or a hyphen between)
             got = memo.get(k)
-            if got is None:
-                got = memo[k] = (0 <= k < n - 1 and lw[k] in firsts and _term_gap(doc.gap(k))
-                                 and self._is_tech_term(f"{lw[k]} {lw[k + 1]}"))
+            if got is None:  # the cheap tests first: most words start no term
+                got = memo[k] = (0 <= k < n - 1 and lw[k] in firsts
+                                 and self._is_tech_term(f"{lw[k]} {lw[k + 1]}") and _term_gap(doc.gap(k)))
             return got
 
         def in_term(t: int) -> bool:
             return term_at(t - 1) or term_at(t)
 
         def inside(p: _Proposal) -> bool:
-            if p.j - p.i <= 2:  # a word or pair next to or in a term: part of it
-                return any(term_at(k) for k in range(p.i - 1, p.j))
-            return all(in_term(t) for t in range(p.i, p.j))  # a longer phrase: only if all of it
+            i, j = p.i, p.j
+            if j - i == 1:  # a word or pair next to or in a term: part of it
+                return term_at(i - 1) or term_at(i)
+            if j - i == 2:
+                return term_at(i - 1) or term_at(i) or term_at(i + 1)
+            return all(in_term(t) for t in range(i, j))  # a longer phrase: only if all of it
 
         return [p for p in props if not inside(p)]
 
@@ -720,15 +723,24 @@ class Engine:
             got = self._text_ids[text] = [get(w, -1) for w in text.split()]
         return got
 
-    def _profile_proposals(self, doc: _Doc, hits: list, gains_arr: np.ndarray) -> list[_Proposal]:
+    def _profile_proposals(self, doc: _Doc, hits: list, gains_arr: np.ndarray,
+                           floor: float = -math.inf) -> list[_Proposal]:
         """One proposal per profile key found: the original (of those the profile saw it
-        replace) with the best log-odds = prior + log share + weighted LM preference."""
+        replace) with the best log-odds = prior + log share + weighted LM preference.
+        Keys whose best is below ``floor`` (what check() cannot report; a little slack
+        for the rounding of confidences) are skipped before their explanation is built:
+        in a long corpus run most profile keys are ordinary words left as written."""
+        floor -= 1e-3
         p = self.params
         gains = gains_arr.tolist()
         out: list[_Proposal] = []
         k = 0
+        known: dict[int, dict] = {}  # per profile: its cache of computed keys (one lookup per hit)
         for prof, i, j, key in hits:
-            ranked, total, prior = self._profile_key(prof, key)
+            cached = known.get(id(prof))
+            if cached is None:
+                cached = known[id(prof)] = self._profile_state(prof)[2]
+            ranked, total, prior = cached.get(key) or self._profile_key(prof, key)
             best = None
             for orig, count in ranked:
                 g = gains[k]
@@ -737,6 +749,8 @@ class Engine:
                 if best is None or lo > best[0]:
                     best = (lo, orig, count, g)
             lo, orig, count, g = best
+            if lo < floor:
+                continue
             alts = [o for o, _ in ranked if o != orig]
             reason = (f"spinner profile '{prof.name}': '{key}' replaced '{orig}' {count}x in learned "
                       f"examples; the language model {'prefers' if g > 0 else 'does not prefer'} "
