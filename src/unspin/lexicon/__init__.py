@@ -15,7 +15,7 @@ precomputed for 270,621 keys (121k words, 149k phrases; ``cand_*`` files, 14.4 M
 a lookup costs ~20 us the first time (building the ``Candidate`` objects) and
 ~0.3 us after, against 1-4 ms for :meth:`Lexicon.rank_candidates`.
 
-``terms.tsv`` adds 15k two-word technical terms ("random forest") counted in the
+``terms.tsv`` adds 19.6k two-word technical terms ("random forest") counted in the
 docstrings of scientific PyPI packages (``scripts/build_terms.py``): the engine leaves
 a term as written alone and may restore a pair of candidates to one.
 
@@ -559,7 +559,7 @@ class Lexicon:
         """Two-word technical terms ("random forest": count) from ``terms.tsv``, built by
         ``scripts/build_terms.py`` from the documentation prose of scientific Python
         packages: the terms a news-trained language model does not know. Loaded on
-        first use (~15k entries, ~10 ms)."""
+        first use (~20k entries, ~15 ms)."""
         if self._terms is None:
             path = self.data_dir / "terms.tsv"
             terms: dict[str, int] = {}
