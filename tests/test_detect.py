@@ -368,3 +368,13 @@ def test_a_longer_rendering_that_contains_a_term_is_still_reported():
     kept = e._drop_inside_terms(doc, props)
     assert e.lexicon.is_term("time period")
     assert [(p.i, p.j) for p in kept] == [(1, 4)]
+
+
+def test_a_term_is_proposed_when_only_one_of_its_words_was_spun():
+    """'dimensionality' is in no thesaurus, so only its spun neighbour has candidates;
+    the pair is still re-scored against the known term 'dimensionality reduction'."""
+    e = default_engine()
+    doc, props = e.proposals("We apply dimensionality decrease to the data set.", profile=None)
+    joint = [p for p in props if p.kind == "tortured"]
+    assert [(doc.lw[p.i], doc.lw[p.j - 1], p.suggestion) for p in joint] == \
+        [("dimensionality", "decrease", "dimensionality reduction")]

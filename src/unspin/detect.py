@@ -265,6 +265,10 @@ class _Cands:
     # (two matrices rather than seven arrays: a document stacks hundreds of these)
 
 
+#: The candidates of a word that has none: it can only stay (known-term search).
+_KEEP_ONLY = _Cands([], np.zeros(0, dtype=np.int64), np.zeros((0, 3)), np.zeros((0, 4), dtype=np.int64), [], [])
+
+
 def _ragged(items: list[Sequence[int]]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """(flat, offsets, lengths) of a list of id sequences."""
     lens = np.fromiter((len(x) for x in items), dtype=np.int64, count=len(items))
@@ -422,6 +426,7 @@ class Engine:
         self._lock = threading.RLock()
         self._seconds: dict[str, set[str]] | None = None
         self._firsts: frozenset[str] | None = None
+        self._seconds_set: frozenset[str] | None = None
 
     @property
     def calibration(self) -> dict:
@@ -545,6 +550,27 @@ class Engine:
         return [i for i in positions if i + 1 in have and not doc.starts[i + 1]
                 and doc.space_between(i)]  # a comma or dash between them: not one term
 
+    def _half_pair_starts(self, doc: _Doc, positions: list[int]) -> list[int]:
+        """Positions i where one of words i, i+1 has candidates and the other, which has
+        none, can be part of a known term on that side ("dimensionality decrease" ->
+        "dimensionality reduction"): tortured phrases often keep the technical word of a
+        term and spin the common one, and the technical word is in no thesaurus."""
+        if self.lexicon is None:
+            return []
+        have = set(positions)
+        firsts, seconds = self._term_index(), self._term_seconds()
+        lw, n, out = doc.lw, len(doc.lw), []
+        for i in positions:
+            for k, other_first in ((i - 1, True), (i + 1, False)):
+                if not 0 <= k < n or k in have:
+                    continue
+                a = min(i, k)
+                w = lw[k]
+                if (w in firsts if other_first else w in seconds) and w not in STOPWORDS \
+                        and not doc.starts[a + 1] and doc.space_between(a):
+                    out.append(a)
+        return sorted(set(out))
+
     # -- scoring --------------------------------------------------------------------------
     def _stack(self, spans: list[tuple[int, int]], entries: list[_Cands]) -> dict:
         """Every candidate of every span as one set of arrays (group = span index)."""
@@ -620,6 +646,7 @@ class Engine:
         lex_spans, lex_entries = self._lexicon_entries(doc)
         phr_spans, phr_entries = self._phrase_entries(doc)
         pair_starts = self._pair_starts(doc, [i for i, _ in lex_spans])
+        pair_starts = sorted(set(pair_starts) | set(self._half_pair_starts(doc, [i for i, _ in lex_spans])))
         spun = _Spun(self, doc, lex_spans + phr_spans + [(i, j) for _, i, j, _ in hits]
                      + [(i, i + 2) for i in pair_starts])
         # pass 1
@@ -709,6 +736,12 @@ class Engine:
         if self._firsts is None:
             self._firsts = frozenset(t.partition(" ")[0] for t in self.lexicon.terms)
         return self._firsts
+
+    def _term_seconds(self) -> frozenset[str]:
+        """Second words of the two-word terms (thesaurus entries and technical terms)."""
+        if self._seconds_set is None:
+            self._seconds_set = frozenset(b for bs in self._term_index().values() for b in bs)
+        return self._seconds_set
 
     def _is_tech_term(self, phrase: str) -> bool:
         got = self._tech_cache.get(phrase)
@@ -827,6 +860,14 @@ class Engine:
                 if i in spun_pmi and i + 1 in ranked and spun_pmi[i] <= p.joint_max_spun_pmi]
         searches = self._pair_searches([(doc.lw[i], doc.lw[i + 1], ranked[i], ranked[i + 1]) for i, _ in keep])
         rows = [(i, s, pmi, a, b, ch) for (i, s), pairs in zip(keep, searches) for pmi, a, b, ch in pairs]
+        # one side kept, the other word without candidates: only known terms are targets
+        for i, s in spun_pmi.items():
+            if s > p.joint_max_spun_pmi or (i in ranked) == (i + 1 in ranked):
+                continue
+            w1, w2 = doc.lw[i], doc.lw[i + 1]
+            lc = ranked.get(i) or _KEEP_ONLY
+            rc = ranked.get(i + 1) or _KEEP_ONLY
+            rows += [(i, s, self._pair_pmi(a, b), a, b, ch) for a, b, ch in self._term_pairs(w1, w2, lc, rc)]
         if not rows:
             return []
         I = np.array([r[0] for r in rows], dtype=np.int64)
