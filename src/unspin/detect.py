@@ -242,7 +242,9 @@ class _Cands:
     #                     its number of words, its rank in descending text order (shortlist tie-break)
     joint: list[tuple[str, float]]  # context-free list for joint pair scoring (the top few)
     term_opts: list[tuple[str, float]]  # all single-word candidates: pairs that form a known term
+    # (two matrices rather than seven arrays: a document stacks hundreds of these)
     _by_form: dict[str, list[int]] | None = None  # term_opts positions by word and by singular
+    _forms: frozenset[str] = frozenset()  # its keys, as a set (intersections iterate the smaller side)
     _firsts: list[tuple[str, float]] | None = None  # term_opts that start some known term
 
     def term_firsts(self, index: dict[str, set[str]]) -> list[tuple[str, float]]:
@@ -261,8 +263,8 @@ class _Cands:
                 for form in (b, *singulars(b)):
                     idx.setdefault(form, []).append(k)
             self._by_form = idx
+            self._forms = frozenset(idx)
         return self._by_form
-    # (two matrices rather than seven arrays: a document stacks hundreds of these)
 
 
 #: The candidates of a word that has none: it can only stay (known-term search).
@@ -1002,6 +1004,7 @@ class Engine:
             return []
         second_words = self._term_index()
         right = rc.by_form()
+        forms = rc._forms
         w2_forms = (w2, *singulars(w2))
         out = []
         for a, lpa in ((w1, KEEP_PRIOR), *lc.term_firsts(second_words)):
@@ -1010,7 +1013,10 @@ class Engine:
                 continue
             if any(f in seconds for f in w2_forms) and a != w1:  # keep the right-hand word
                 out.append((-1, a, w2, lpa + KEEP_PRIOR))
-            hits = sorted({k for x in seconds.intersection(right) for k in right[x]})
+            common = seconds & forms
+            if not common:
+                continue
+            hits = sorted({k for x in common for k in right[x]})
             for k in hits:  # in candidate order
                 b, lpb = rc.term_opts[k]
                 out.append((k, a, b, lpa + lpb))
