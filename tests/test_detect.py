@@ -378,3 +378,13 @@ def test_a_term_is_proposed_when_only_one_of_its_words_was_spun():
     joint = [p for p in props if p.kind == "tortured"]
     assert [(doc.lw[p.i], doc.lw[p.j - 1], p.suggestion) for p in joint] == \
         [("dimensionality", "decrease", "dimensionality reduction")]
+
+
+def test_no_suggestion_doubles_a_word():
+    """Two words restored to the same word ('relapse tree' -> 'drop drop') is never a
+    term; such pairs are not candidates (they also inflated the pair's confidence)."""
+    for phrase in ("relapse tree", "chief Asia", "display measuring"):
+        r = unspin.check(f"In this paper we apply {phrase} to the data set.")
+        for f in r.findings:
+            words = (f.suggestion or "").lower().split()
+            assert len(words) != 2 or words[0] != words[1], f

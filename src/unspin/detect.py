@@ -1011,7 +1011,7 @@ class Engine:
             seconds = second_words.get(a)
             if not seconds:
                 continue
-            if any(f in seconds for f in w2_forms) and a != w1:  # keep the right-hand word
+            if any(f in seconds for f in w2_forms) and a != w1 and a != w2:  # keep the right-hand word
                 out.append((-1, a, w2, lpa + KEEP_PRIOR))
             common = seconds & forms
             if not common:
@@ -1019,7 +1019,8 @@ class Engine:
             hits = sorted({k for x in common for k in right[x]})
             for k in hits:  # in candidate order
                 b, lpb = rc.term_opts[k]
-                out.append((k, a, b, lpa + lpb))
+                if a != b:
+                    out.append((k, a, b, lpa + lpb))
         out.sort(key=lambda t: not self._is_tech_term(f"{t[1]} {t[2]}"))  # stable: order kept otherwise
         return [(a, b, ch) for _, a, b, ch in out[:limit]]
 
@@ -1062,7 +1063,7 @@ class Engine:
                 pairs = []
                 for r in np.nonzero(pmi >= p.joint_min_pmi)[0].tolist():
                     (a, lpa), (b, lpb) = left[r // nb], right[r % nb]
-                    if a == w1 and b == w2:
+                    if (a == w1 and b == w2) or a == b:  # unchanged, or a doubled word ("drop drop")
                         continue
                     pairs.append((float(pmi[r]), a, b, lpa + lpb))
                 pairs = sorted(pairs, reverse=True)[: p.joint_keep]
