@@ -181,19 +181,34 @@ def count_wheel(path: str) -> tuple[str, collections.Counter, collections.Counte
     return Path(path).name.split("-")[0].lower(), uni, big
 
 
-def download(wheels: Path) -> list[Path]:
-    wheels.mkdir(parents=True, exist_ok=True)
+def _wanted() -> dict[str, str]:
+    """Wheel file-name prefix ("scikit_learn-1.9.1") -> pip spec, permissive licences only."""
+    out = {}
     for spec, lic in SOURCES.items():
-        if any(c in lic for c in COPYLEFT):
-            continue
-        name = re.split(r"[=<>]", spec)[0].replace("-", "_").lower()
-        if any(p.name.lower().startswith(name + "-") for p in wheels.glob("*.whl")):
+        if not any(c in lic for c in COPYLEFT):
+            name, _, version = spec.partition("==")
+            out[f"{name.replace('-', '_').lower()}-{version}"] = spec
+    return out
+
+
+def download(wheels: Path) -> list[Path]:
+    """The pinned wheels in ``wheels``, downloaded where missing (another version of a
+    package there is neither reused nor counted as a second source)."""
+    wheels.mkdir(parents=True, exist_ok=True)
+    wanted = _wanted()
+
+    def match(p: Path) -> str | None:
+        return next((w for w in wanted if p.name.lower().startswith(w + "-")), None)
+
+    have = {match(p) for p in wheels.glob("*.whl")}
+    for prefix, spec in wanted.items():
+        if prefix in have:
             continue
         r = subprocess.run([sys.executable, "-m", "pip", "download", "--no-deps", "-q", "--only-binary=:all:",
                             "-d", str(wheels), spec], capture_output=True, text=True)
         if r.returncode:
             print(f"skipped {spec}: pip download failed ({r.stderr.strip().splitlines()[-1:]})", file=sys.stderr)
-    return sorted(wheels.glob("*.whl"))
+    return sorted(p for p in wheels.glob("*.whl") if match(p))
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -203,9 +218,6 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--jobs", type=int, default=2)
     args = ap.parse_args(argv)
     paths = download(args.wheels)
-    allowed = {re.split(r"[=<>]", s)[0].replace("-", "_").lower()
-               for s, lic in SOURCES.items() if not any(c in lic for c in COPYLEFT)}
-    paths = [p for p in paths if p.name.split("-")[0].lower() in allowed]
     uni: collections.Counter = collections.Counter()
     big: collections.Counter = collections.Counter()
     where: dict[tuple[str, str], int] = collections.Counter()

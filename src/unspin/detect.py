@@ -243,8 +243,7 @@ class _Cands:
     joint: list[tuple[str, float]]  # context-free list for joint pair scoring (the top few)
     term_opts: list[tuple[str, float]]  # all single-word candidates: pairs that form a known term
     # (two matrices rather than seven arrays: a document stacks hundreds of these)
-    _by_form: dict[str, list[int]] | None = None  # term_opts positions by word and by singular
-    _forms: frozenset[str] = frozenset()  # its keys, as a set (intersections iterate the smaller side)
+    _by_form: tuple[dict[str, list[int]], frozenset[str]] | None = None  # see by_form()
     _firsts: list[tuple[str, float]] | None = None  # term_opts that start some known term
 
     def term_firsts(self, index: dict[str, set[str]]) -> list[tuple[str, float]]:
@@ -254,16 +253,16 @@ class _Cands:
             self._firsts = [c for c in self.term_opts if c[0] in index]
         return self._firsts
 
-    def by_form(self) -> dict[str, list[int]]:
-        """Positions in ``term_opts`` by the word and by each of its singulars, built once
-        (the known-term search looks right-hand words up this way, pair after pair)."""
+    def by_form(self) -> tuple[dict[str, list[int]], frozenset[str]]:
+        """Positions in ``term_opts`` by the word and by each of its singulars, and those
+        forms as a set (intersections iterate the smaller side), built once: the
+        known-term search looks right-hand words up this way, pair after pair."""
         if self._by_form is None:
             idx: dict[str, list[int]] = {}
             for k, (b, _) in enumerate(self.term_opts):
                 for form in (b, *singulars(b)):
                     idx.setdefault(form, []).append(k)
-            self._by_form = idx
-            self._forms = frozenset(idx)
+            self._by_form = (idx, frozenset(idx))
         return self._by_form
 
 
@@ -647,8 +646,8 @@ class Engine:
         hits = self._profile_hits(doc, profiles)
         lex_spans, lex_entries = self._lexicon_entries(doc)
         phr_spans, phr_entries = self._phrase_entries(doc)
-        pair_starts = self._pair_starts(doc, [i for i, _ in lex_spans])
-        pair_starts = sorted(set(pair_starts) | set(self._half_pair_starts(doc, [i for i, _ in lex_spans])))
+        positions = [i for i, _ in lex_spans]
+        pair_starts = sorted(set(self._pair_starts(doc, positions)) | set(self._half_pair_starts(doc, positions)))
         spun = _Spun(self, doc, lex_spans + phr_spans + [(i, j) for _, i, j, _ in hits]
                      + [(i, i + 2) for i in pair_starts])
         # pass 1
@@ -663,7 +662,8 @@ class Engine:
             phr = self._stack(phr_spans, phr_entries)
             phr_win = self._window(q, doc, phr["I"][phr["grp"]], phr["J"][phr["grp"]], phr["flat"], phr["off"],
                                    phr["lens"])
-        prof_rows = [(i, j, orig) for prof, i, j, key in hits for orig, _ in self._profile_key(prof, key)[0]]
+        keys = [self._profile_key(prof, key) for prof, _, _, key in hits]  # once per hit: both uses below
+        prof_rows = [(i, j, orig) for (_, i, j, _), (ranked, _, _) in zip(hits, keys) for orig, _ in ranked]
         prof_I = np.array([r[0] for r in prof_rows], dtype=np.int64)
         prof_J = np.array([r[1] for r in prof_rows], dtype=np.int64)
         prof_win = self._window(q, doc, prof_I, prof_J,
@@ -673,7 +673,7 @@ class Engine:
         q.run(self.lm)
         spun.finish(q)
 
-        props = self._profile_proposals(doc, hits, prof_win.result(q)[0] - spun.rows(prof_I, prof_J)[0], floor)
+        props = self._profile_proposals(hits, keys, prof_win.result(q)[0] - spun.rows(prof_I, prof_J)[0], floor)
         ranked: dict[int, _Cands] = {}
         if lex is not None:
             # pass 2
@@ -758,7 +758,7 @@ class Engine:
             got = self._text_ids[text] = [get(w, -1) for w in text.split()]
         return got
 
-    def _profile_proposals(self, doc: _Doc, hits: list, gains_arr: np.ndarray,
+    def _profile_proposals(self, hits: list, keys: list, gains_arr: np.ndarray,
                            floor: float = -math.inf) -> list[_Proposal]:
         """One proposal per profile key found: the original (of those the profile saw it
         replace) with the best log-odds = prior + log share + weighted LM preference.
@@ -770,12 +770,7 @@ class Engine:
         gains = gains_arr.tolist()
         out: list[_Proposal] = []
         k = 0
-        known: dict[int, dict] = {}  # per profile: its cache of computed keys (one lookup per hit)
-        for prof, i, j, key in hits:
-            cached = known.get(id(prof))
-            if cached is None:
-                cached = known[id(prof)] = self._profile_state(prof)[2]
-            ranked, total, prior = cached.get(key) or self._profile_key(prof, key)
+        for (prof, i, j, key), (ranked, total, prior) in zip(hits, keys):
             best = None
             for orig, count in ranked:
                 g = gains[k]
@@ -904,10 +899,10 @@ class Engine:
             f = dict(zip(names, F[k].tolist()))
             text = f"{rows[k][3]} {rows[k][4]}"
             w1, w2 = doc.lw[i], doc.lw[i + 1]
-            known = " (a known term)" if f["mwe"] or self._is_tech_term(text) else ""
-            reason = (f"rare collocation; '{text}'{known} is a common pairing of their synonyms "
+            known_term = " (a known term)" if any(known[k]) else ""
+            reason = (f"rare collocation; '{text}'{known_term} is a common pairing of their synonyms "
                       f"and {10 ** f['gain']:.0f}x more likely than '{w1} {w2}' here" if f["gain"] > 0 else
-                      f"rare collocation '{w1} {w2}'; '{text}'{known} pairs their synonyms")
+                      f"rare collocation '{w1} {w2}'; '{text}'{known_term} pairs their synonyms")
             out.append(_Proposal(i, i + 2, text, [], top[i], reason, "tortured", f))
         return out
 
@@ -1003,8 +998,7 @@ class Engine:
         if self.lexicon is None:
             return []
         second_words = self._term_index()
-        right = rc.by_form()
-        forms = rc._forms
+        right, forms = rc.by_form()
         w2_forms = (w2, *singulars(w2))
         out = []
         for a, lpa in ((w1, KEEP_PRIOR), *lc.term_firsts(second_words)):
@@ -1110,6 +1104,7 @@ class Engine:
             with self._lock:
                 self._term_index()
                 self._term_firsts()
+                self._term_seconds()
         self.check("The regulator mentioned the yr had been tough for buying and selling, "
                    "and the counterfeit consciousness of the worldwide group was noted.")
 
