@@ -388,3 +388,33 @@ def test_no_suggestion_doubles_a_word():
         for f in r.findings:
             words = (f.suggestion or "").lower().split()
             assert len(words) != 2 or words[0] != words[1], f
+
+
+@pytest.mark.parametrize("verb,phrase", [("apply", "needy variable"), ("describes", "fleecy induction"),
+                                         ("apply", "elderly folks")])
+def test_a_verb_and_its_object_are_not_read_as_one_term(verb, phrase):
+    """Joint re-scoring restores terms, which are noun phrases: 'apply needy' is a verb
+    and its object, and reading it as a spun pair ('employ low') was the commonest false
+    alarm in scientific text, often hiding the spun term right next to it."""
+    from unspin.detect import default_engine
+
+    e = default_engine()
+    doc, props = e.proposals(f"In this paper the author {verb} {phrase} to the data set.", profile=None)
+    assert verb in doc.lw
+    assert not [p for p in props if p.kind == "tortured" and doc.lw[p.i] == verb]
+    # participles still modify nouns: "shrouded Markov" is read as one term
+    assert not e._verb_only("shrouded") and e._verb_only(verb)
+
+
+@pytest.mark.parametrize("text", [
+    "The World Health Organization declared that the outbreak of severe acute respiratory syndrome was over.",
+    "Each participant chose a personal identification number and kept it private.",
+    "Patients who reported erectile dysfunction were asked to enter a personal identification number.",
+])
+def test_thesaurus_contractions_are_not_proposed(text):
+    """A thesaurus lists 'sars' for 'severe acute respiratory syndrome', and scientific
+    prose writes such expansions out all the time: an expansion is not read as a
+    spinner's rendering of its acronym."""
+    r = unspin.check(text)
+    assert not r.is_spun
+    assert not [f for f in r.findings if f.confidence >= 0.5], r.findings

@@ -46,7 +46,7 @@ from typing import Sequence
 
 import numpy as np
 
-from .lexicon import singulars
+from .lexicon import analyses, singulars
 from .lm import LanguageModel
 from .profiles import Profile, resolve
 from .report import DEFAULT_THRESHOLD, Finding, Report
@@ -234,26 +234,28 @@ def _term_gap(gap: str | None) -> bool:
 class _Cands:
     """One string's reverse-thesaurus candidates as arrays, built once per string and cached."""
 
-    texts: list[str]
+    texts: tuple[str, ...]
     flat: np.ndarray   # LM ids of all candidates' words, concatenated
     floats: np.ndarray  # per candidate: channel log-prior, mean unigram log10 P of its words,
     #                     unigram log10 P of its first word
     ints: np.ndarray    # per candidate: LM id of its first word, where it starts in ``flat``,
     #                     its number of words, its rank in descending text order (shortlist tie-break)
-    joint: list[tuple[str, float]]  # context-free list for joint pair scoring (the top few)
-    term_opts: list[tuple[str, float]]  # all single-word candidates: pairs that form a known term
-    # (two matrices rather than seven arrays: a document stacks hundreds of these)
-    _by_form: tuple[dict[str, list[int]], frozenset[str]] | None = None  # see by_form()
-    _firsts: list[tuple[str, float]] | None = None  # term_opts that start some known term
+    joint: tuple[tuple[str, float], ...]  # context-free list for joint pair scoring (the top few)
+    term_opts: tuple[tuple[str, float], ...]  # all single-word candidates: pairs that form a known term
+    # (two matrices rather than seven arrays: a document stacks hundreds of these; tuples,
+    # not lists, throughout: the cache holds ~10^5 of them and the cyclic GC stops
+    # scanning tuples of strings and numbers, never lists)
+    _by_form: tuple[dict[str, tuple[int, ...]], frozenset[str]] | None = None  # see by_form()
+    _firsts: tuple[tuple[str, float], ...] | None = None  # term_opts that start some known term
 
-    def term_firsts(self, index: dict[str, set[str]]) -> list[tuple[str, float]]:
+    def term_firsts(self, index: dict[str, set[str]]) -> tuple[tuple[str, float], ...]:
         """The candidates that are the first word of some known term (``index``: the
         engine's term index, the same for every call), built once."""
         if self._firsts is None:
-            self._firsts = [c for c in self.term_opts if c[0] in index]
+            self._firsts = tuple(c for c in self.term_opts if c[0] in index)
         return self._firsts
 
-    def by_form(self) -> tuple[dict[str, list[int]], frozenset[str]]:
+    def by_form(self) -> tuple[dict[str, tuple[int, ...]], frozenset[str]]:
         """Positions in ``term_opts`` by the word and by each of its singulars, and those
         forms as a set (intersections iterate the smaller side), built once: the
         known-term search looks right-hand words up this way, pair after pair."""
@@ -262,12 +264,33 @@ class _Cands:
             for k, (b, _) in enumerate(self.term_opts):
                 for form in (b, *singulars(b)):
                     idx.setdefault(form, []).append(k)
-            self._by_form = (idx, frozenset(idx))
+            self._by_form = ({f: tuple(ks) for f, ks in idx.items()}, frozenset(idx))
         return self._by_form
 
 
 #: The candidates of a word that has none: it can only stay (known-term search).
-_KEEP_ONLY = _Cands([], np.zeros(0, dtype=np.int64), np.zeros((0, 3)), np.zeros((0, 4), dtype=np.int64), [], [])
+_KEEP_ONLY = _Cands((), np.zeros(0, dtype=np.int64), np.zeros((0, 3)), np.zeros((0, 4), dtype=np.int64), (), ())
+
+
+def _contracts(words: list[str], cand: str) -> bool:
+    """True if ``cand`` is the initialism of the phrase ``words``, alone or with some of
+    the phrase's own words ("severe acute respiratory syndrome" -> "sars", "personal
+    identification number" -> "pin number"). Thesauri list acronyms as synonyms of
+    their expansions, and scientific prose writes expansions out all the time; reading
+    them as spun was a frequent false alarm. (Other shortenings, "content material" ->
+    "content", are real spinner habits and stay.)
+
+    >>> _contracts(["world", "health", "organization"], "who"), _contracts(["visible", "light"], "light")
+    (True, False)
+    >>> _contracts(["personal", "identification", "number"], "pin number")
+    True
+    >>> _contracts(["financial", "institution"], "bank"), _contracts(["in", "the", "present", "day"], "today")
+    (False, False)
+    """
+    if len(words) < 2:
+        return False
+    rest = [c for c in cand.split(" ") if c not in words]  # "pin number": "pin" is new
+    return len(rest) == 1 and rest[0] == "".join(w[0] for w in words if w)
 
 
 def _ragged(items: list[Sequence[int]]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -423,6 +446,7 @@ class Engine:
         self._pairs_cache: dict[tuple[str, str], list] = {}
         self._mwe_cache: dict[str, bool] = {}
         self._tech_cache: dict[str, bool] = {}
+        self._verb_cache: dict[str, bool] = {}
         self._profile_cache: dict[int, tuple] = {}
         self._lock = threading.RLock()
         self._seconds: dict[str, set[str]] | None = None
@@ -544,12 +568,27 @@ class Engine:
         found = [(sp, e) for sp, e in zip(spans, entries) if e is not None]
         return [sp for sp, _ in found], [e for _, e in found]
 
-    @staticmethod
-    def _pair_starts(doc: _Doc, positions: list[int]) -> list[int]:
-        """Positions i where words i and i+1 could be one spun term (same sentence, only space between)."""
+    def _pair_starts(self, doc: _Doc, positions: list[int]) -> list[int]:
+        """Positions i where words i and i+1 could be one spun term (same sentence, only
+        space between, and word i not a verb)."""
         have = set(positions)
         return [i for i in positions if i + 1 in have and not doc.starts[i + 1]
-                and doc.space_between(i)]  # a comma or dash between them: not one term
+                and doc.space_between(i)  # a comma or dash between them: not one term
+                and not self._verb_only(doc.lw[i])]
+
+    def _verb_only(self, word: str) -> bool:
+        """WordNet knows ``word`` only as a verb. Joint re-scoring restores terms, which
+        are noun phrases; a verb and its object ("apply needy" in "we apply needy
+        variable") is none, and reading it as one ("employ low") was the commonest
+        false alarm on scientific text, often hiding the real term next to it.
+        Participles are not counted as verbs here."""
+        got = self._verb_cache.get(word)
+        if got is None:
+            got = self._verb_cache[word] = (
+                self.lexicon is not None and self.lexicon.pos_bits(word) == 2
+                # participles modify nouns ("hidden Markov", "boosting converter")
+                and not any(tag in ("VBG", "VBN") for _, tag, _ in analyses(word)))
+        return got
 
     def _half_pair_starts(self, doc: _Doc, positions: list[int]) -> list[int]:
         """Positions i where one of words i, i+1 has candidates and the other, which has
@@ -568,7 +607,7 @@ class Engine:
                 a = min(i, k)
                 w = lw[k]
                 if (w in firsts if other_first else w in seconds) and w not in STOPWORDS \
-                        and not doc.starts[a + 1] and doc.space_between(a):
+                        and not doc.starts[a + 1] and doc.space_between(a) and not self._verb_only(lw[a]):
                     out.append(a)
         return sorted(set(out))
 
@@ -640,7 +679,8 @@ class Engine:
         # Bound the per-string caches on long corpus runs (only between documents:
         # the scorers below rely on entries they just added).
         for cache, limit in ((self._cands_cache, 200_000), (self._text_ids, 500_000), (self._pairs_cache, 200_000),
-                             (self._mwe_cache, 200_000), (self._tech_cache, 200_000)):
+                             (self._mwe_cache, 200_000), (self._tech_cache, 200_000),
+                             (self._verb_cache, 200_000)):
             if len(cache) > limit:
                 cache.clear()
         hits = self._profile_hits(doc, profiles)
@@ -751,11 +791,11 @@ class Engine:
             got = self._tech_cache[phrase] = self.lexicon.is_term(phrase)
         return got
 
-    def _word_ids(self, text: str) -> list[int]:
+    def _word_ids(self, text: str) -> tuple[int, ...]:
         got = self._text_ids.get(text)
-        if got is None:
+        if got is None:  # a tuple: the GC stops scanning it, unlike a list (~10^5 cached)
             get = self.lm.trie.word_index.get
-            got = self._text_ids[text] = [get(w, -1) for w in text.split()]
+            got = self._text_ids[text] = tuple(get(w, -1) for w in text.split())
         return got
 
     def _profile_proposals(self, hits: list, keys: list, gains_arr: np.ndarray,
@@ -826,14 +866,16 @@ class Engine:
         local = st["local"]
         out: list[_Proposal] = []
         for k, (i, j, e) in enumerate(zip(st["I"].tolist(), st["J"].tolist(), entries)):
-            rows = order[starts[k]:starts[k + 1]].tolist()
-            best = rows[0]
-            if lo[best] < floor:
+            words = doc.lw[i:j]
+            rows = [r for r in order[starts[k]:starts[k + 1]].tolist()
+                    if not _contracts(words, e.texts[int(local[r])])]
+            if not rows or lo[rows[0]] < floor:
                 continue
+            best = rows[0]
             text = e.texts[int(local[best])]
             f = dict(zip(FEATURES, F[best].tolist()))
             g = f["gain"]
-            key = " ".join(doc.lw[i:j])
+            key = " ".join(words)
             reason = (f"'{key}' is a thesaurus rendering of '{text}', {10 ** g:.0f}x more likely here" if g > 0
                       else f"'{key}' is a thesaurus rendering of '{text}'")
             alts = [e.texts[int(local[r])] for r in rows[1:4]]
@@ -938,12 +980,12 @@ class Engine:
             off, lens = off_all[k0:k0 + m], lens_all[k0:k0 + m]
             base = int(off[0])
             flat = flat_all[base:int(off[-1] + lens[-1])]
-            texts = [t for t, _ in cands]
+            texts = tuple(t for t, _ in cands)
             tdesc = np.empty(m, dtype=np.int64)
             tdesc[sorted(range(m), key=texts.__getitem__, reverse=True)] = np.arange(m)
             # the candidates' own tuples, not copies: these lists live in a cache of 200k keys
-            term_opts = [c for c in cands if " " not in c[0] and c[0] not in STOPWORDS]
-            joint = [c for c in cands[: self.params.joint_candidates] if " " not in c[0] and c[0] not in STOPWORDS]
+            term_opts = tuple(c for c in cands if " " not in c[0] and c[0] not in STOPWORDS)
+            joint = tuple(c for c in cands[: self.params.joint_candidates] if " " not in c[0] and c[0] not in STOPWORDS)
             floats = np.column_stack([[lp for _, lp in cands], uni_mean_all[k0:k0 + m], uni[off]])
             ints = np.column_stack([flat_all[off], off - base, lens, tdesc])
             self._cands_cache[key] = _Cands(texts, flat, floats, ints, joint, term_opts)
@@ -1018,7 +1060,7 @@ class Engine:
         out.sort(key=lambda t: not self._is_tech_term(f"{t[1]} {t[2]}"))  # stable: order kept otherwise
         return [(a, b, ch) for _, a, b, ch in out[:limit]]
 
-    def _pair_searches(self, jobs: list[tuple[str, str, _Cands, _Cands]]) -> list[list[tuple[float, str, str, float]]]:
+    def _pair_searches(self, jobs: list[tuple[str, str, _Cands, _Cands]]) -> list[tuple[tuple[float, str, str, float], ...]]:
         """For each adjacent word pair, the candidate pairs worth full features:
         (collocation strength, a, b, channel), strongest first.
 
@@ -1067,7 +1109,7 @@ class Engine:
                 for a, b, channel in self._term_pairs(w1, w2, lc, rc):
                     if (a, b) not in seen:
                         pairs.append((self._pair_pmi(a, b), a, b, channel))
-                self._pairs_cache[(w1, w2)] = results[k] = pairs
+                self._pairs_cache[(w1, w2)] = results[k] = tuple(pairs)
         return results
 
     def _pair_pmi(self, a: str, b: str) -> float:
@@ -1097,7 +1139,7 @@ class Engine:
         request of a long-running process pays for it."""
         self.lm.trie
         if self.lexicon is not None:
-            from .lexicon import analyses, inflect
+            from .lexicon import inflect
 
             analyses("sanctuaries")
             inflect("haven", "NNS")

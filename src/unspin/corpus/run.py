@@ -220,7 +220,14 @@ class Manifest:
 
 
 def _worker_init() -> None:
+    import gc
     import signal
+
+    # Everything inherited from the parent (the warmed tables) lives as long as this
+    # worker process: keep it out of the cyclic GC, whose full collections would rescan
+    # it and, by writing to every object's header, copy the shared pages (Python's
+    # gc.freeze documentation recommends this for forked workers).
+    gc.freeze()
 
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent handles Ctrl-C
     if sys.platform.startswith("linux"):  # die with the parent: no orphan still writing parts

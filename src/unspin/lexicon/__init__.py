@@ -542,6 +542,23 @@ class Lexicon:
             return True
         return " " not in word and any(lemma in self.ids for lemma, _, _ in analyses(word))
 
+    def pos_bits(self, word: str) -> int:
+        """WordNet parts of speech of a single word, as bits (1 noun, 2 verb, 4 adjective,
+        8 adverb), its inflections read through their lemmas; 0 if WordNet does not know it.
+
+        >>> lx = Lexicon.load()
+        >>> lx.pos_bits("apply"), lx.pos_bits("describes"), lx.pos_bits("secure"), lx.pos_bits("unspin")
+        (2, 2, 6, 0)
+        """
+        word = _norm(word)
+        i = self.ids.get(word)
+        bits = int(self._posmask[i]) if i is not None else 0
+        for lemma, _, upos in analyses(word):
+            j = self.ids.get(lemma)
+            if j is not None:
+                bits |= int(self._posmask[j]) & _UPOS_BIT[upos]
+        return bits
+
     def is_mwe(self, phrase: str) -> bool:
         """True if ``phrase`` (or it with its last word lemmatised) is a multi-word
         WordNet lemma or Moby headword/entry."""
