@@ -418,3 +418,23 @@ def test_thesaurus_contractions_are_not_proposed(text):
     r = unspin.check(text)
     assert not r.is_spun
     assert not [f for f in r.findings if f.confidence >= 0.5], r.findings
+
+
+def test_a_term_with_one_word_kept_is_found_beyond_the_candidate_lists():
+    """'cord' is not among the candidates the engine keeps for 'string', but 'spinal
+    cord' is a known term and the thesauri list 'string' for 'cord': the term search
+    with one word kept reads the full reverse thesaurus, in the spun word's inflection."""
+    from unspin.detect import default_engine
+
+    e = default_engine()
+    assert "cord" not in [t for t, _ in e.lexicon.ranked_texts("string", 25)]
+    index = e._term_index()
+    found = [(a, b) for a, b, _ in e._far_term_pairs("spinal", "string", ("string",), index)]
+    assert ("spinal", "cord") in found
+    plural = [(a, b) for a, b, _ in e._far_term_pairs("spinal", "strings", ("strings", "string"), index)]
+    assert ("spinal", "cords") in plural and len(plural) == len(set(plural))
+    # nothing for a pair of stopwords, and the pair itself is never proposed
+    assert e._far_term_pairs("of", "the", ("the",), index) == []
+    doc, props = e.proposals("The injury damaged the spinal string of the patient.", profile=None)
+    sugg = {p.suggestion for p in props if p.kind == "tortured" and doc.lw[p.i] == "spinal"}
+    assert sugg and all(e.lexicon.is_mwe(s) or e.lexicon.is_term(s) for s in sugg)

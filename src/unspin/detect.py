@@ -293,6 +293,13 @@ def _contracts(words: list[str], cand: str) -> bool:
     return len(rest) == 1 and rest[0] == "".join(w[0] for w in words if w)
 
 
+def _common(small: frozenset[int], big: dict[int, float]) -> list[int]:
+    """Keys in both, sorted, iterating the smaller side."""
+    if len(small) <= len(big):
+        return sorted(k for k in small if k in big)
+    return sorted(k for k in big if k in small)
+
+
 def _ragged(items: list[Sequence[int]]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """(flat, offsets, lengths) of a list of id sequences."""
     lens = np.fromiter((len(x) for x in items), dtype=np.int64, count=len(items))
@@ -447,6 +454,9 @@ class Engine:
         self._mwe_cache: dict[str, bool] = {}
         self._tech_cache: dict[str, bool] = {}
         self._verb_cache: dict[str, bool] = {}
+        self._rev_cache: dict[str, tuple] = {}
+        self._term_ids_cache: dict[tuple, frozenset[int]] = {}
+        self._firsts_by_second: dict[str, set[str]] | None = None
         self._profile_cache: dict[int, tuple] = {}
         self._lock = threading.RLock()
         self._seconds: dict[str, set[str]] | None = None
@@ -680,7 +690,8 @@ class Engine:
         # the scorers below rely on entries they just added).
         for cache, limit in ((self._cands_cache, 200_000), (self._text_ids, 500_000), (self._pairs_cache, 200_000),
                              (self._mwe_cache, 200_000), (self._tech_cache, 200_000),
-                             (self._verb_cache, 200_000)):
+                             (self._verb_cache, 200_000), (self._rev_cache, 100_000),
+                             (self._term_ids_cache, 100_000)):
             if len(cache) > limit:
                 cache.clear()
         hits = self._profile_hits(doc, profiles)
@@ -1057,8 +1068,79 @@ class Engine:
                 b, lpb = rc.term_opts[k]
                 if a != b:
                     out.append((k, a, b, lpa + lpb))
+        # One side kept, the other restored to a word the candidate lists do not reach
+        # (they keep ~25 of up to 400): the term narrows the search enough to allow every
+        # reverse-thesaurus original ("spinal string": "cord" is not among the candidates
+        # of "string", but "spinal cord" is a term and the thesauri list "string" for "cord").
+        seen = {(a, b) for _, a, b, _ in out}
+        for a, b, ch in self._far_term_pairs(w1, w2, w2_forms, second_words):
+            if (a, b) not in seen:
+                seen.add((a, b))
+                out.append((len(out) + 1000, a, b, ch))
         out.sort(key=lambda t: not self._is_tech_term(f"{t[1]} {t[2]}"))  # stable: order kept otherwise
         return [(a, b, ch) for _, a, b, ch in out[:limit]]
+
+    def _far_term_pairs(self, w1: str, w2: str, w2_forms: tuple[str, ...], second_words: dict[str, set[str]]):
+        """(a, b, channel) known terms with one of w1, w2 kept and the other any of its
+        reverse-thesaurus originals, best channel prior first. Intersections of string
+        ids, smaller side iterated: most pairs have no hit, so no string is built."""
+        from .lexicon import inflect
+
+        lex, out = self.lexicon, []
+        if w1 not in STOPWORDS and w2 not in STOPWORDS:
+            left = self._term_word_ids(w1, False)  # w1 kept: the second words it starts terms with
+            if left:
+                for tag, rev in self._rev_ids(w2):
+                    for o in _common(left, rev):
+                        b = lex.strings[o]
+                        b = inflect(b, tag) if tag else b
+                        if b and b != w1 and b != w2:
+                            out.append((rev[o] + KEEP_PRIOR, w1, b))
+            right = self._term_word_ids(w2_forms, True)  # w2 kept: the first words of its terms
+            if right:
+                tag, rev = self._rev_ids(w1)[0]  # as written: a first word is not inflected
+                for o in _common(right, rev):
+                    a = lex.strings[o]
+                    if a != w2:
+                        out.append((rev[o] + KEEP_PRIOR, a, w2))
+        out.sort(key=lambda t: (-t[0], t[1], t[2]))
+        best: dict[tuple[str, str], float] = {}
+        for ch, a, b in out:  # one per pair (a lemma and the word itself can both reach it)
+            best.setdefault((a, b), ch)
+        return [(a, b, ch) for (a, b), ch in best.items()]
+
+    def _rev_ids(self, word: str) -> tuple[tuple[str | None, dict[int, float]], ...]:
+        """((penn tag or None, {string id: channel log-prior}), ...): the reverse-thesaurus
+        originals of ``word`` as written (tag None, first) and of each of its lemmas, cached."""
+        got = self._rev_cache.get(word)
+        if got is None:
+            rows = [(tag, self.lexicon.reverse_ids(key))
+                    for key, tag in ((word, None), *((lemma, t) for lemma, t, _ in analyses(word)))]
+            got = self._rev_cache[word] = tuple((tag, dict(zip(ids.tolist(), lps.tolist()))) for tag, (ids, lps) in rows)
+        return got
+
+    def _term_word_ids(self, key, first: bool) -> frozenset[int]:
+        """String ids of the second words of the terms ``key`` starts (``first`` False),
+        or of the first words of the terms that end in one of the forms ``key``."""
+        got = self._term_ids_cache.get((key, first))
+        if got is None:
+            words = self._term_firsts_of(key) if first else self._term_index().get(key, ())
+            ids = self.lexicon.ids
+            got = self._term_ids_cache[(key, first)] = frozenset(ids[w] for w in words if w in ids)
+        return got
+
+    def _term_firsts_of(self, forms: tuple[str, ...]) -> set[str]:
+        """First words of the known terms whose second word is one of ``forms``."""
+        if self._firsts_by_second is None:
+            by: dict[str, set[str]] = {}
+            for a, bs in self._term_index().items():
+                for b in bs:
+                    by.setdefault(b, set()).add(a)
+            self._firsts_by_second = by
+        got: set[str] = set()
+        for f in forms:
+            got |= self._firsts_by_second.get(f, set())
+        return got
 
     def _pair_searches(self, jobs: list[tuple[str, str, _Cands, _Cands]]) -> list[tuple[tuple[float, str, str, float], ...]]:
         """For each adjacent word pair, the candidate pairs worth full features:

@@ -542,6 +542,27 @@ class Lexicon:
             return True
         return " " not in word and any(lemma in self.ids for lemma, _, _ in analyses(word))
 
+    def reverse_ids(self, key: str) -> tuple[np.ndarray, np.ndarray]:
+        """(string ids, channel log-priors) of every entry the thesauri list ``key`` as a
+        synonym of, sorted by id, unranked and uncut (unlike :meth:`candidates`, which
+        also reads lemmas, re-inflects and keeps the best few).
+
+        >>> lx = Lexicon.load()
+        >>> ids, _ = lx.reverse_ids("string")
+        >>> lx.ids["cord"] in ids.tolist(), "cord" in [c.text for c in lx.ranked_candidates("string")]
+        (True, False)
+        """
+        i = self.ids.get(_norm(key))
+        if i is None:
+            return np.zeros(0, np.int64), np.zeros(0)
+        orig, src = self._row(self._rev, i)
+        if not len(orig):
+            return orig, np.zeros(0)
+        order = np.argsort(orig, kind="stable")
+        orig, src = orig[order], src[order]
+        keep = np.concatenate([[True], orig[1:] != orig[:-1]])  # one entry per id
+        return orig[keep], self._logprior(orig[keep], src[keep])
+
     def pos_bits(self, word: str) -> int:
         """WordNet parts of speech of a single word, as bits (1 noun, 2 verb, 4 adjective,
         8 adverb), its inflections read through their lemmas; 0 if WordNet does not know it.
