@@ -293,7 +293,7 @@ def _contracts(words: list[str], cand: str) -> bool:
     return len(rest) == 1 and rest[0] == "".join(w[0] for w in words if w)
 
 
-def _common(small: frozenset[int], big: dict[int, float]) -> list[int]:
+def _common(small: frozenset[int], big: dict[int, int]) -> list[int]:
     """Keys in both, sorted, iterating the smaller side."""
     if len(small) <= len(big):
         return sorted(k for k in small if k in big)
@@ -1095,28 +1095,28 @@ class Engine:
                         b = lex.strings[o]
                         b = inflect(b, tag) if tag else b
                         if b and b != w1 and b != w2:
-                            out.append((rev[o] + KEEP_PRIOR, w1, b))
+                            out.append((lex.channel_logprior(o, rev[o]) + KEEP_PRIOR, w1, b))
             right = self._term_word_ids(w2_forms, True)  # w2 kept: the first words of its terms
             if right:
                 tag, rev = self._rev_ids(w1)[0]  # as written: a first word is not inflected
                 for o in _common(right, rev):
                     a = lex.strings[o]
                     if a != w2:
-                        out.append((rev[o] + KEEP_PRIOR, a, w2))
+                        out.append((lex.channel_logprior(o, rev[o]) + KEEP_PRIOR, a, w2))
         out.sort(key=lambda t: (-t[0], t[1], t[2]))
         best: dict[tuple[str, str], float] = {}
         for ch, a, b in out:  # one per pair (a lemma and the word itself can both reach it)
             best.setdefault((a, b), ch)
         return [(a, b, ch) for (a, b), ch in best.items()]
 
-    def _rev_ids(self, word: str) -> tuple[tuple[str | None, dict[int, float]], ...]:
-        """((penn tag or None, {string id: channel log-prior}), ...): the reverse-thesaurus
+    def _rev_ids(self, word: str) -> tuple[tuple[str | None, dict[int, int]], ...]:
+        """((penn tag or None, {string id: source bits}), ...): the reverse-thesaurus
         originals of ``word`` as written (tag None, first) and of each of its lemmas, cached."""
         got = self._rev_cache.get(word)
         if got is None:
-            rows = [(tag, self.lexicon.reverse_ids(key))
-                    for key, tag in ((word, None), *((lemma, t) for lemma, t, _ in analyses(word)))]
-            got = self._rev_cache[word] = tuple((tag, dict(zip(ids.tolist(), lps.tolist()))) for tag, (ids, lps) in rows)
+            got = self._rev_cache[word] = tuple(
+                (tag, self.lexicon.reverse_ids(key))
+                for key, tag in ((word, None), *((lemma, t) for lemma, t, _ in analyses(word))))
         return got
 
     def _term_word_ids(self, key, first: bool) -> frozenset[int]:

@@ -542,26 +542,26 @@ class Lexicon:
             return True
         return " " not in word and any(lemma in self.ids for lemma, _, _ in analyses(word))
 
-    def reverse_ids(self, key: str) -> tuple[np.ndarray, np.ndarray]:
-        """(string ids, channel log-priors) of every entry the thesauri list ``key`` as a
-        synonym of, sorted by id, unranked and uncut (unlike :meth:`candidates`, which
-        also reads lemmas, re-inflects and keeps the best few).
+    def reverse_ids(self, key: str) -> dict[int, int]:
+        """Every entry the thesauri list ``key`` as a synonym of, as ``{string id: source
+        bits}`` (1 Moby, 2 WordNet), unranked and uncut, unlike :meth:`candidates`, which
+        also reads lemmas, re-inflects and keeps the best few. :meth:`channel_logprior`
+        turns an entry into the channel prior the candidates carry.
 
         >>> lx = Lexicon.load()
-        >>> ids, _ = lx.reverse_ids("string")
-        >>> lx.ids["cord"] in ids.tolist(), "cord" in [c.text for c in lx.ranked_candidates("string")]
+        >>> rev = lx.reverse_ids("string")
+        >>> lx.ids["cord"] in rev, "cord" in [c.text for c in lx.ranked_candidates("string")]
         (True, False)
         """
         i = self.ids.get(_norm(key))
         if i is None:
-            return np.zeros(0, np.int64), np.zeros(0)
+            return {}
         orig, src = self._row(self._rev, i)
-        if not len(orig):
-            return orig, np.zeros(0)
-        order = np.argsort(orig, kind="stable")
-        orig, src = orig[order], src[order]
-        keep = np.concatenate([[True], orig[1:] != orig[:-1]])  # one entry per id
-        return orig[keep], self._logprior(orig[keep], src[keep])
+        return dict(zip(orig.tolist(), src.tolist()))
+
+    def channel_logprior(self, orig: int, src: int) -> float:
+        """Log P(a spinner writes the key | original ``orig``), from the thesauri in ``src``."""
+        return float(self._logprior(np.array([orig]), np.array([src]))[0])
 
     def pos_bits(self, word: str) -> int:
         """WordNet parts of speech of a single word, as bits (1 noun, 2 verb, 4 adjective,
