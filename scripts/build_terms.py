@@ -32,7 +32,10 @@ Usage::
     python scripts/build_terms.py --wheels DIR     # reuse already downloaded wheels
 
 Output: ``terms.tsv``: ``first second<TAB>count<TAB>sources``, sorted; a header line
-starting with ``#`` names the build. ~3 min with two processes after the downloads.
+starting with ``#`` names the build. ``bigrams.npy``: every pair of two adjacent
+non-stopwords of the same prose, seen at least once, as sorted 64-bit keys
+(:func:`unspin.lexicon.pair_hash`); the engine does not read a pair found there as a
+tortured phrase. ~3 min with two processes after the downloads.
 """
 from __future__ import annotations
 
@@ -46,6 +49,8 @@ import sys
 import zipfile
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
+
+import numpy as np
 
 OUT = Path(__file__).resolve().parent.parent / "src" / "unspin" / "data" / "lexicon" / "terms.tsv"
 
@@ -246,6 +251,15 @@ def main(argv: list[str] | None = None) -> int:
         rows.append((f"{a} {b}", c, where[(a, b)]))
     rows.sort()
     args.out.parent.mkdir(parents=True, exist_ok=True)
+    # Every pair of two non-stopwords seen at all, as 64-bit keys: evidence that a rare
+    # collocation is genuine technical writing (a tortured phrase is seen nowhere).
+    from unspin.lexicon import pair_hash
+
+    keys = np.unique(np.fromiter((pair_hash(a, b) for (a, b) in big
+                                  if a not in STOP and b not in STOP and len(a) > 1 and len(b) > 1
+                                  and a.isalpha() and b.isalpha()), dtype=np.uint64))
+    np.save(args.out.with_name("bigrams.npy"), keys)
+    print(f"{len(keys):,} prose bigrams -> {args.out.with_name('bigrams.npy')}", file=sys.stderr)
     with open(args.out, "w", encoding="utf-8") as f:
         f.write(f"# built by scripts/build_terms.py from {len(used)} PyPI wheels ({n:,} words of docstring prose): "
                 f"{' '.join(sorted(used))}\n")

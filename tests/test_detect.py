@@ -438,3 +438,17 @@ def test_a_term_with_one_word_kept_is_found_beyond_the_candidate_lists():
     doc, props = e.proposals("The injury damaged the spinal string of the patient.", profile=None)
     sugg = {p.suggestion for p in props if p.kind == "tortured" and doc.lw[p.i] == "spinal"}
     assert sugg and all(e.lexicon.is_mwe(s) or e.lexicon.is_term(s) for s in sugg)
+
+
+def test_a_pair_written_in_technical_prose_is_not_read_as_tortured():
+    """'emotion recognition' is rare to the news LM, and re-scoring it against pairs of
+    its words' synonyms found 'love story'; the pair is written so in the scientific
+    prose the term table was built from, which a tortured phrase never is."""
+    from unspin.detect import default_engine
+
+    e = default_engine()
+    assert e.lexicon.in_prose("emotion", "recognition") and not e.lexicon.in_prose("irregular", "woodland")
+    doc, props = e.proposals("In this paper we apply emotion recognition to the data set.", profile=None)
+    assert not [p for p in props if p.kind == "tortured" and doc.lw[p.i:p.j] == ["emotion", "recognition"]]
+    r = unspin.check("In this paper we apply irregular woodland to the data set.")
+    assert any(f.text == "irregular woodland" for f in r.findings)

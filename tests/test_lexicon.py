@@ -243,3 +243,22 @@ def test_terms_missing_file_is_empty(tmp_path, lex):
             shutil.copy(f, tmp_path / f.name)
     other = Lexicon(tmp_path)
     assert other.terms == {} and not other.is_term("random forest")
+
+
+def test_prose_bigrams_table_is_sorted_keys_and_absent_table_means_unseen(tmp_path):
+    import shutil
+
+    import numpy as np
+
+    from unspin.lexicon import DATA_DIR, Lexicon, pair_hash
+
+    table = np.load(DATA_DIR / "bigrams.npy", mmap_mode="r")
+    assert table.dtype == np.uint64 and len(table) > 100_000
+    assert bool(np.all(table[1:] > table[:-1])), "sorted and unique (binary search)"
+    assert Lexicon.load().in_prose("random", "forest")
+    # a data folder without the table (an older build) answers False instead of failing
+    d = tmp_path / "lex"
+    shutil.copytree(DATA_DIR, d, ignore=shutil.ignore_patterns("bigrams.npy"))
+    lx = Lexicon(d)
+    assert not lx.in_prose("random", "forest")
+    assert pair_hash("random", "forest") != pair_hash("random", "forests")

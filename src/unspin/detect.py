@@ -586,6 +586,13 @@ class Engine:
                 and doc.space_between(i)  # a comma or dash between them: not one term
                 and not self._verb_only(doc.lw[i])]
 
+    def _in_prose(self, w1: str, w2: str) -> bool:
+        """The pair is written so in the scientific prose the term table was built from
+        (:meth:`unspin.lexicon.Lexicon.in_prose`): genuine writing, not a tortured phrase.
+        The news LM finds such pairs rare ("emotion recognition"), and re-scoring them
+        against pairs of their synonyms ("love story") was a frequent false alarm."""
+        return self.lexicon is not None and self.lexicon.in_prose(w1, w2)
+
     def _verb_only(self, word: str) -> bool:
         """WordNet knows ``word`` only as a verb. Joint re-scoring restores terms, which
         are noun phrases; a verb and its object ("apply needy" in "we apply needy
@@ -906,8 +913,10 @@ class Engine:
         """
         p = self.params
         # the observed pair must not itself be a collocation ("interest rates")
+        # nor be written that way in genuine technical prose ("emotion recognition")
         keep = [(i, spun_pmi[i]) for i in sorted(ranked)
-                if i in spun_pmi and i + 1 in ranked and spun_pmi[i] <= p.joint_max_spun_pmi]
+                if i in spun_pmi and i + 1 in ranked and spun_pmi[i] <= p.joint_max_spun_pmi
+                and not self._in_prose(doc.lw[i], doc.lw[i + 1])]
         searches = self._pair_searches([(doc.lw[i], doc.lw[i + 1], ranked[i], ranked[i + 1]) for i, _ in keep])
         rows = [(i, s, pmi, a, b, ch) for (i, s), pairs in zip(keep, searches) for pmi, a, b, ch in pairs]
         # one side kept, the other word without candidates: only known terms are targets
@@ -915,6 +924,8 @@ class Engine:
             if s > p.joint_max_spun_pmi or (i in ranked) == (i + 1 in ranked):
                 continue
             w1, w2 = doc.lw[i], doc.lw[i + 1]
+            if self._in_prose(w1, w2):
+                continue
             lc = ranked.get(i) or _KEEP_ONLY
             rc = ranked.get(i + 1) or _KEEP_ONLY
             rows += [(i, s, self._pair_pmi(a, b), a, b, ch) for a, b, ch in self._term_pairs(w1, w2, lc, rc)]

@@ -40,6 +40,7 @@ True
 from __future__ import annotations
 
 import functools
+import hashlib
 import json
 import math
 import re
@@ -189,6 +190,16 @@ def inflect(term: str, tag: str, wn_posmask: int = -1) -> str | None:
     return " ".join(words)
 
 
+def pair_hash(a: str, b: str) -> int:
+    """Stable 64-bit key of the word pair "a b" (the prose-bigram table stores these, not
+    the strings: 8 bytes a pair, and no Python object per pair in memory).
+
+    >>> pair_hash("random", "forest") == pair_hash("random", "forest") != pair_hash("forest", "random")
+    True
+    """
+    return int.from_bytes(hashlib.blake2b(f"{a} {b}".encode(), digest_size=8).digest(), "little")
+
+
 def singulars(word: str) -> list[str]:
     """Possible singulars of a plural noun by suffix rules ("-s", "-es", "-ies"), not
     lemminflect: the engine asks this for many word pairs per document.
@@ -234,6 +245,7 @@ class Lexicon:
         self._mw_keys: frozenset[str] | None = None
         self._mw_prefixes: frozenset[str] | None = None
         self._terms: dict[str, int] | None = None
+        self._bigrams: np.ndarray | None = None
         self._cand_cache: dict[tuple[str, int], tuple[Candidate, ...]] = {}
         # precomputed ranked candidates (optional: absent while the tables are being built)
         cm = self.meta.get("candidates")
@@ -591,6 +603,27 @@ class Lexicon:
         words = phrase.split(" ")
         return any(" ".join(words[:-1] + [lemma]) in self.ids
                    for lemma, _, upos in analyses(words[-1]) if upos == "NOUN")
+
+    def in_prose(self, a: str, b: str) -> bool:
+        """True if the words ``a b`` (lower case) stand side by side somewhere in the
+        documentation prose of the scientific packages ``scripts/build_terms.py`` reads
+        (``bigrams.npy``: every pair of two non-stopwords seen there, as
+        :func:`pair_hash` keys). A tortured phrase ("irregular woodland") is seen in no
+        genuine writing; a rare real collocation often is. ``False`` if the table is absent.
+
+        >>> lx = Lexicon.load()
+        >>> lx.in_prose("random", "forest"), lx.in_prose("irregular", "woodland")
+        (True, False)
+        """
+        table = self._bigrams
+        if table is None:
+            path = self.data_dir / "bigrams.npy"
+            table = self._bigrams = np.load(path, mmap_mode="r") if path.exists() else np.zeros(0, np.uint64)
+        if not len(table):
+            return False
+        h = np.uint64(pair_hash(a, b))
+        k = int(table.searchsorted(h))
+        return k < len(table) and bool(table[k] == h)
 
     @property
     def terms(self) -> dict[str, int]:
