@@ -750,7 +750,22 @@ class Engine:
             props += self._phrase_proposals(doc, phr, phr_entries, F, floor)
         spun_pmi = dict(zip(pair_starts, (q[sl_pmi] - self.lm.unigram_batch(doc.ids[idx + 1])).tolist()))
         props += self._joint_proposals(doc, ranked, spun_pmi, spun)
-        return self._drop_inside_terms(doc, props)
+        return self._drop_prose_words(doc, self._drop_inside_terms(doc, props))
+
+    def _drop_prose_words(self, doc: _Doc, props: list[_Proposal]) -> list[_Proposal]:
+        """Drop single-word thesaurus proposals for a word that forms, with a neighbour
+        (neither a stopword), a pair written so in genuine technical prose
+        (:meth:`_in_prose`): "segmentation" in "segmentation method" is the writer's
+        word, however much likelier the news LM finds "division". Profile proposals
+        (a spinner's learned habits) are kept."""
+        lw, n = doc.lw, len(doc.lw)
+
+        def prose(a: int) -> bool:  # tokens a, a+1
+            return (0 <= a < n - 1 and lw[a] not in STOPWORDS and lw[a + 1] not in STOPWORDS
+                    and doc.space_between(a) and self._in_prose(lw[a], lw[a + 1]))
+
+        return [p for p in props
+                if not (p.kind in ("substitution", "name") and p.j - p.i == 1 and (prose(p.i - 1) or prose(p.i)))]
 
     def _drop_inside_terms(self, doc: _Doc, props: list[_Proposal]) -> list[_Proposal]:
         """Drop thesaurus proposals whose every word belongs to a technical term as
