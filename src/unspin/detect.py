@@ -455,6 +455,7 @@ class Engine:
         self._tech_cache: dict[str, bool] = {}
         self._verb_cache: dict[str, bool] = {}
         self._rev_cache: dict[str, tuple] = {}
+        self._half_cache: dict[tuple[str, str, bool], tuple] = {}
         self._term_ids_cache: dict[tuple, frozenset[int]] = {}
         self._firsts_by_second: dict[str, set[str]] | None = None
         self._profile_cache: dict[int, tuple] = {}
@@ -581,10 +582,10 @@ class Engine:
     def _pair_starts(self, doc: _Doc, positions: list[int]) -> list[int]:
         """Positions i where words i and i+1 could be one spun term (same sentence, only
         space between, and word i not a verb)."""
-        have = set(positions)
+        have, verbs, lw = set(positions), self._verb_cache, doc.lw
         return [i for i in positions if i + 1 in have and not doc.starts[i + 1]
                 and doc.space_between(i)  # a comma or dash between them: not one term
-                and not self._verb_only(doc.lw[i])]
+                and not (verbs[lw[i]] if lw[i] in verbs else self._verb_only(lw[i]))]
 
     def _in_prose(self, w1: str, w2: str) -> bool:
         """The pair is written so in the scientific prose the term table was built from
@@ -601,8 +602,12 @@ class Engine:
         Participles are not counted as verbs here."""
         got = self._verb_cache.get(word)
         if got is None:
+            lex = self.lexicon
+            i = None if lex is None else lex.ids.get(word)
             got = self._verb_cache[word] = (
-                self.lexicon is not None and self.lexicon.pos_bits(word) == 2
+                lex is not None
+                and (i is None or not int(lex._posmask[i]) & ~2)  # known as a noun etc.: no lemma lookup
+                and lex.pos_bits(word) == 2
                 # participles modify nouns ("hidden Markov", "boosting converter")
                 and not any(tag in ("VBG", "VBN") for _, tag, _ in analyses(word)))
         return got
@@ -698,7 +703,7 @@ class Engine:
         for cache, limit in ((self._cands_cache, 200_000), (self._text_ids, 500_000), (self._pairs_cache, 200_000),
                              (self._mwe_cache, 200_000), (self._tech_cache, 200_000),
                              (self._verb_cache, 200_000), (self._rev_cache, 100_000),
-                             (self._term_ids_cache, 100_000)):
+                             (self._term_ids_cache, 100_000), (self._half_cache, 200_000)):
             if len(cache) > limit:
                 cache.clear()
         hits = self._profile_hits(doc, profiles)
@@ -899,9 +904,11 @@ class Engine:
         local = st["local"]
         out: list[_Proposal] = []
         for k, (i, j, e) in enumerate(zip(st["I"].tolist(), st["J"].tolist(), entries)):
+            rows = order[starts[k]:starts[k + 1]].tolist()
+            if lo[rows[0]] < floor:  # best first: nothing of this span can be reported
+                continue
             words = doc.lw[i:j]
-            rows = [r for r in order[starts[k]:starts[k + 1]].tolist()
-                    if not _contracts(words, e.texts[int(local[r])])]
+            rows = [r for r in rows if not _contracts(words, e.texts[int(local[r])])]
             if not rows or lo[rows[0]] < floor:
                 continue
             best = rows[0]
@@ -941,9 +948,14 @@ class Engine:
             w1, w2 = doc.lw[i], doc.lw[i + 1]
             if self._in_prose(w1, w2):
                 continue
-            lc = ranked.get(i) or _KEEP_ONLY
-            rc = ranked.get(i + 1) or _KEEP_ONLY
-            rows += [(i, s, self._pair_pmi(a, b), a, b, ch) for a, b, ch in self._term_pairs(w1, w2, lc, rc)]
+            key = (w1, w2, i in ranked)  # the candidates follow from the words, as for full pairs
+            got = self._half_cache.get(key)
+            if got is None:
+                lc = ranked.get(i) or _KEEP_ONLY
+                rc = ranked.get(i + 1) or _KEEP_ONLY
+                got = self._half_cache[key] = tuple((self._pair_pmi(a, b), a, b, ch)
+                                                    for a, b, ch in self._term_pairs(w1, w2, lc, rc))
+            rows += [(i, s, pmi, a, b, ch) for pmi, a, b, ch in got]
         if not rows:
             return []
         I = np.array([r[0] for r in rows], dtype=np.int64)

@@ -573,7 +573,10 @@ class Lexicon:
 
     def channel_logprior(self, orig: int, src: int) -> float:
         """Log P(a spinner writes the key | original ``orig``), from the thesauri in ``src``."""
-        return float(self._logprior(np.array([orig]), np.array([src]))[0])
+        # _logprior for one entry, without building arrays (called per hit)
+        p = ((self._w[0] / max(float(self._deg[0, orig]), 1.0) if src & 1 else 0.0)
+             + (self._w[1] / max(float(self._deg[1, orig]), 1.0) if src & 2 else 0.0))
+        return math.log(p)
 
     def pos_bits(self, word: str) -> int:
         """WordNet parts of speech of a single word, as bits (1 noun, 2 verb, 4 adjective,
