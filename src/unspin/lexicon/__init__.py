@@ -88,10 +88,12 @@ class Candidate:
 # list asks it hundreds of times about the same few words, so answers are cached.
 # Callers only read them (never modify what these return).
 @functools.lru_cache(maxsize=200_000)
-def _all_lemmas(word: str) -> dict[str, tuple[str, ...]]:
+def _all_lemmas(word: str) -> tuple[tuple[str, tuple[str, ...]], ...]:
+    """lemminflect's ``getAllLemmas`` as ((upos, lemmas), ...): tuples, not a dict, so
+    the cyclic GC stops scanning the cached answers (a dict of tuples stays tracked)."""
     from lemminflect import getAllLemmas
 
-    return {u: tuple(ls) for u, ls in getAllLemmas(word).items()}
+    return tuple((u, tuple(ls)) for u, ls in getAllLemmas(word).items())
 
 
 @functools.lru_cache(maxsize=400_000)
@@ -116,7 +118,7 @@ def analyses(word: str) -> tuple[tuple[str, str, str], ...]:
 
     if not _WORD_RE.match(word):
         return ()
-    lemmas = {u: ls for u, ls in _all_lemmas(word).items() if u in UPOS_TAGS}
+    lemmas = {u: ls for u, ls in _all_lemmas(word) if u in UPOS_TAGS}
     if not lemmas:  # out of vocabulary: guess from the suffix
         if word.endswith(("ing", "ed")):
             lemmas = getAllLemmasOOV(word, "VERB")
@@ -171,7 +173,7 @@ def inflect(term: str, tag: str, wn_posmask: int = -1) -> str | None:
     if not _WORD_RE.match(w) or "'" in w:
         return None
     upos = {"N": "NOUN", "V": "VERB", "J": "ADJ", "R": "ADV"}[tag[0]]
-    known = _all_lemmas(w)
+    known = dict(_all_lemmas(w))
     if len(words) > 1 and upos == "VERB" and "VERB" not in known:
         return None  # "positive declaration" is no verb phrase
     if upos in known:
