@@ -103,6 +103,10 @@ def test_paste_see_highlights_and_restored_text(base_url, browser_context):
     tip = page.locator("#tip")
     tip.wait_for(state="visible")
     assert "→" in tip.inner_text() and "confidence" in tip.inner_text()
+    # the reason, read from the finding's row in the table (not duplicated in the page data)
+    i = first.get_attribute("data-i")
+    why = page.locator(f"#f{i} td").nth(5).inner_text().rsplit("[", 1)[0].strip()
+    assert why and page.locator("#tip .tr").inner_text().strip() == why
 
     # keyboard: Escape closes, 'n' focuses the next finding and shows its details
     page.keyboard.press("Escape")

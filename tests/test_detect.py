@@ -461,3 +461,51 @@ def test_a_word_in_a_pair_of_technical_prose_is_left_alone(phrase, word):
     technical prose), however much likelier the news LM finds 'working'."""
     r = unspin.check(f"This section describes {phrase} in more detail.")
     assert not [f for f in r.findings if f.text.lower() == word], r.findings
+
+
+SPUN_PARAGRAPH = (
+    "The central financial institution mentioned on Tuesday that it will maintain rates of interest unchanged, "
+    "and the regulator mentioned the yr had been tough for buying and selling. Its chief govt mentioned the "
+    "agency would proceed to watch the market in the present day and would take motion if wanted. Buyers "
+    "mentioned the choice was anticipated, however the forex fell sharply in opposition to the greenback.")
+CLEAN_PARAGRAPH = (
+    "The central bank said on Tuesday that it would keep interest rates unchanged, and the regulator said the "
+    "year had been difficult for trading. Its chief executive said the agency would continue to monitor the "
+    "market and would act if needed.")
+
+
+def test_a_text_judged_spun_reports_weaker_thesaurus_evidence():
+    """In a text judged spun, thesaurus proposals get the fitted doc_shift added to their
+    log-odds (the share of substituted words is higher there than in the mixed texts the
+    models were fitted on): findings are added, none removed or changed, the score and
+    the restored text stay; a text not judged spun is unaffected."""
+    e = Engine()
+    cal = dict(e.calibration)
+    e.calibration = {**cal, "doc_shift": 0.0}
+    assert e.doc_shift == 0.0
+    base_spun, base_clean = e.check(SPUN_PARAGRAPH), e.check(CLEAN_PARAGRAPH)
+    e.calibration = {**cal, "doc_shift": 1.5}
+    spun, clean = e.check(SPUN_PARAGRAPH), e.check(CLEAN_PARAGRAPH)
+    assert base_spun.is_spun and not base_clean.is_spun
+    assert spun.score == base_spun.score and spun.restored == base_spun.restored
+    key = lambda f: (f.start, f.end, f.suggestion, f.confidence, f.kind, f.applied)  # noqa: E731
+    before, after = {key(f) for f in base_spun.findings}, {key(f): f for f in spun.findings}
+    assert before < set(after)
+    added = [after[k] for k in set(after) - before]
+    assert all(f.kind != "profile" and not f.applied for f in added)
+    assert clean.findings == base_clean.findings and clean.restored == base_clean.restored
+    # absent from an older calibration file: no shift
+    e.calibration = {k: v for k, v in cal.items() if k != "doc_shift"}
+    assert e.doc_shift == 0.0
+
+
+def test_a_pair_keeping_one_word_yields_to_the_pair_that_restores_both():
+    """'woodland classifier' -> 'forest classifier' restores 'woodland' as 'irregular
+    woodland' -> 'random forest' does, and explains less: it is dropped."""
+    from unspin.detect import default_engine
+
+    e = default_engine()
+    doc, props = e.proposals("The results of the irregular woodland classifier are shown in Table 2.", profile=None)
+    joint = {tuple(doc.lw[p.i:p.j]): p.suggestion for p in props if p.kind == "tortured"}
+    assert joint.get(("irregular", "woodland")) == "random forest"
+    assert ("woodland", "classifier") not in joint

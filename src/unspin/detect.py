@@ -35,6 +35,7 @@ Text that must be left alone is left alone:
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import gc
 import itertools
 import json
@@ -121,6 +122,7 @@ class _Proposal:
     features: dict[str, float] | None = None
     restore_prob: float | None = None  # P(suggestion is the original); None: use the confidence
     profile: str | None = None  # the spinner profile that proposed it
+    shift: float = 0.0  # log-odds added for a text judged spun (reported, not used to apply)
 
 
 #: Weights of the per-proposal classifier for thesaurus-based proposals, used until
@@ -984,6 +986,24 @@ class Engine:
             if b is None or (known[k], lo[k]) > (known[b], lo[b]):
                 best[r[0]] = k
             top[r[0]] = max(top.get(r[0], -math.inf), lo[k])
+        # A pair that keeps one word and restores the other as an overlapping pair does,
+        # which restores both, is part of that pair's reading ("woodland classifier" ->
+        # "forest classifier" beside "irregular woodland" -> "random forest"): drop it.
+        lw = doc.lw
+        sugg = {i: (rows[k][3], rows[k][4]) for i, k in best.items()}
+
+        def both(i: int) -> bool:
+            return i in sugg and sugg[i][0] != lw[i] and sugg[i][1] != lw[i + 1]
+
+        def subsumed(i: int) -> bool:
+            a, b = sugg[i]
+            if b == lw[i + 1] and a != lw[i]:  # word i restored, i+1 kept
+                return both(i - 1) and sugg[i - 1][1] == a
+            if a == lw[i] and b != lw[i + 1]:  # word i+1 restored, i kept
+                return both(i + 1) and sugg[i + 1][0] == b
+            return False
+
+        best = {i: k for i, k in best.items() if not subsumed(i)}
         out: list[_Proposal] = []
         names = FEATURES + JOINT_FEATURES
         for i, k in best.items():
@@ -1284,8 +1304,16 @@ class Engine:
     def _check_many(self, texts: Sequence[str], threshold: float | None, profile) -> list[Report]:
         threshold = DEFAULT_THRESHOLD if threshold is None else float(threshold)
         docs = [self._doc(t) for t in texts]
-        props = self._propose_docs(docs, resolve(profile), floor=_logit(REPORT_CONFIDENCE))
+        # built down to the floor minus the spun-document shift (see _report)
+        floor = _logit(REPORT_CONFIDENCE) - max(self.doc_shift, 0.0)
+        props = self._propose_docs(docs, resolve(profile), floor=floor)
         return [self._report(d, pr, threshold) for d, pr in zip(docs, props)]
+
+    @property
+    def doc_shift(self) -> float:
+        """Log-odds added to every thesaurus proposal of a document judged spun
+        (calibration.json ``doc_shift``, fitted by scripts/calibrate.py; 0 if absent)."""
+        return float(self._calibration.get("doc_shift", 0.0))
 
     def _propose_docs(self, docs: list[_Doc], profiles: list[Profile], floor: float) -> list[list[_Proposal]]:
         """Proposals for each document (token indices into it), scored PASS_TOKENS at a time.
@@ -1326,19 +1354,41 @@ class Engine:
         text = doc.text
         if not doc.tokens:
             return Report(0.0, threshold, [], text, 0)
-        chosen = _select(proposals, doc)
-        for pr in chosen:
-            if pr.features is not None and pr.restore_prob is None:
-                pr.restore_prob = _sigmoid(self._local_logodds(pr.features, "correct"))
-        kept = [(pr, f) for pr in chosen for f in (self._finding(doc, pr),) if f.confidence >= REPORT_CONFIDENCE]
+        kept = self._kept(doc, proposals)
+        features = _features([f for _, f in kept], len(doc.tokens))
+        score = self._score(features)
+        shift = self.doc_shift
+        if shift and score >= threshold:
+            # The thesaurus models were fitted on clean and spun texts together, so their
+            # log-odds carry that mixture's share of substituted words. In a text judged
+            # spun the share is higher: a word's prior moves by a fitted constant, and
+            # weaker evidence ("mentioned" where "said" is 800x likelier) is reported.
+            # The document's score keeps the unshifted evidence (no feedback). Profile
+            # proposals already assume a spun text (their rates come from spun examples).
+            # It widens what is reported, not what is rewritten: the findings already
+            # made stay as they are, new ones are added only where there were none,
+            # and a suggestion is applied on the unshifted evidence alone (on the dev
+            # pairs, letting shifted proposals displace profile ones, or applying on
+            # the shifted confidence, made restoration worse).
+            floor = _logit(REPORT_CONFIDENCE)
+            kept = self._kept(doc, [dataclasses.replace(pr, logodds=pr.logodds + shift, shift=shift)
+                                    for pr in proposals if pr.features is not None and pr.logodds < floor],
+                              first=[pr for pr, _ in kept])
         findings = [f for _, f in kept]
         restored = _apply(text, findings)
-        features = _features(findings, len(doc.tokens))
-        score = self._score(features)
         spinner, spinner_conf = _spinner(kept)
         if doc.truncated:
             features["truncated_at_words"] = float(MAX_WORDS)
         return Report(score, threshold, findings, restored, len(doc.tokens), spinner, spinner_conf, features)
+
+    def _kept(self, doc: _Doc, proposals: list[_Proposal], first: Sequence[_Proposal] = ()
+              ) -> list[tuple[_Proposal, Finding]]:
+        """The chosen proposals (:func:`_select`) reportable as findings, with them."""
+        chosen = _select(proposals, doc, first)
+        for pr in chosen:
+            if pr.features is not None and pr.restore_prob is None:
+                pr.restore_prob = _sigmoid(self._local_logodds(pr.features, "correct"))
+        return [(pr, f) for pr in chosen for f in (self._finding(doc, pr),) if f.confidence >= REPORT_CONFIDENCE]
 
     def _finding(self, doc: _Doc, pr: _Proposal) -> Finding:
         start, end = doc.tokens[pr.i].start, doc.tokens[pr.j - 1].end
@@ -1346,7 +1396,8 @@ class Engine:
         conf = round(_sigmoid(pr.logodds), 4)
         suggestion = match_case(span, pr.suggestion)
         alts = [match_case(span, a) for a in pr.alternatives if a != pr.suggestion]
-        restore = conf if pr.restore_prob is None else conf * pr.restore_prob
+        local = conf if not pr.shift else _sigmoid(pr.logodds - pr.shift)
+        restore = local if pr.restore_prob is None else local * pr.restore_prob
         return Finding(start, end, span, suggestion, alts, conf, pr.reason, pr.kind, restore >= APPLY_CONFIDENCE)
 
     def _score(self, features: dict[str, float]) -> float:
@@ -1375,10 +1426,14 @@ def profile_lift(prof: Profile, key: str, lm: LanguageModel) -> float:
     return min(max(lift - math.log(4.0), -4.0), 2.0)
 
 
-def _select(proposals: list[_Proposal], doc: _Doc) -> list[_Proposal]:
-    """Greedy non-overlapping choice, most confident first; returned in text order."""
+def _select(proposals: list[_Proposal], doc: _Doc, first: Sequence[_Proposal] = ()) -> list[_Proposal]:
+    """Greedy non-overlapping choice, most confident first; returned in text order.
+    ``first``: already chosen (non-overlapping), kept whatever the others' confidence."""
     taken = [False] * len(doc.lw)
-    chosen: list[_Proposal] = []
+    chosen: list[_Proposal] = list(first)
+    for pr in chosen:
+        for k in range(pr.i, pr.j):
+            taken[k] = True
     floor = _logit(REPORT_CONFIDENCE)
     for pr in sorted(proposals, key=lambda p: (-p.logodds, p.i)):
         if pr.logodds < floor:

@@ -76,6 +76,12 @@ def _esc(s: Any) -> str:
     return html.escape(str(s), quote=True)
 
 
+def _txt(s: Any) -> str:
+    """Escape for element content: quotes need no entity there (reasons quote words a
+    lot, and "&#x27;" is six bytes for one)."""
+    return html.escape(str(s), quote=False)
+
+
 def _num(x: Any, fmt: str = ".2f") -> str:
     try:
         v = float(x)
@@ -335,17 +341,18 @@ def report_body(report: Any, text: str, *, source_name: str | None = None) -> st
         for i in sorted(range(len(findings)), key=lambda k: findings[k].start):
             f = findings[i]
             b = band(f.confidence)
-            sugg = _esc(f.suggestion) if f.suggestion else '<span class="muted">?</span>'
+            sugg = _txt(f.suggestion) if f.suggestion else '<span class="muted">?</span>'
             state = "restored" if (f.applied and f.suggestion) else "not applied"
-            alts = ", ".join(_esc(a) for a in f.alternatives if a != f.suggestion) or '<span class="muted">–</span>'
+            alts = ", ".join(_txt(a) for a in f.alternatives if a != f.suggestion) or '<span class="muted">–</span>'
+            # (the tooltip reads the reason from this row's last cell, whose first node it is)
             h.append(
                 f'<tr id="f{i}" class="r-{b}"><td><a href="#m{i}" class="back" '
-                f'aria-label="back to finding {i + 1} in the text">{i + 1}</a></td>'
-                f'<td><span class="f c-{b} static">{_esc(f.text)}</span></td>'
-                f'<td id="fs{i}"><span class="sugg">{sugg}</span> <span class="muted small">({state})</span></td>'
+                f'aria-label="back to finding {i + 1}">{i + 1}</a></td>'
+                f'<td><span class="f c-{b} static">{_txt(f.text)}</span></td>'
+                f'<td id="fs{i}"><span class="sugg">{sugg}</span> <span class="ms">({state})</span></td>'
                 f'<td>{alts}</td>'
-                f'<td><span class="conf">{_num(f.confidence)}</span> <span class="muted small">{b}</span></td>'
-                f'<td>{_esc(f.reason)} <span class="muted small">[{_esc(KIND_LABELS.get(f.kind, f.kind))}]</span></td></tr>')
+                f'<td><span class="conf">{_num(f.confidence)}</span> <span class="ms">{b}</span></td>'
+                f'<td>{_txt(f.reason)} <span class="ms">[{_txt(KIND_LABELS.get(f.kind, f.kind))}]</span></td></tr>')
         h.append('</tbody></table></div>')
     h.append('</section>')
 
@@ -358,7 +365,7 @@ def report_body(report: Any, text: str, *, source_name: str | None = None) -> st
     data = {"findings": [
         {"t": f.text, "s": f.suggestion, "a": [a for a in f.alternatives if a != f.suggestion],
          "c": round(float(f.confidence), 4) if math.isfinite(f.confidence) else None,
-         "b": band(f.confidence), "r": f.reason,
+         "b": band(f.confidence),
          "k": KIND_LABELS.get(f.kind, f.kind), "ap": bool(f.applied and f.suggestion)}
         for f in findings]}
     payload = json.dumps(data, ensure_ascii=False).replace("<", "\\u003c").replace(">", "\\u003e")
@@ -429,6 +436,7 @@ h1{font-size:1.4rem;margin:18px 0 6px}
 h2{font-size:1.1rem;margin:0 0 8px}
 .muted{color:var(--muted)}
 .small{font-size:.85em}
+.ms{color:var(--muted);font-size:.85em}
 .sr{position:absolute;width:1px;height:1px;overflow:hidden;clip:rect(0 0 0 0);white-space:nowrap}
 .summary{margin:18px 0 10px;padding:16px 18px;border:1px solid var(--line);border-radius:10px;background:var(--panel)}
 .verdict{display:flex;flex-wrap:wrap;align-items:baseline;gap:6px 16px}
@@ -531,7 +539,8 @@ function show(target,pin){
   if(pin)h+='<span class="pin">pinned &middot; Esc to close</span>';
   h+='<div class="tw">&ldquo;'+esc(f.t)+'&rdquo; &rarr; '+(f.s?esc(f.s):'?')+'</div>';
   if(f.a&&f.a.length)h+='<div class="ta">also possible: '+f.a.map(esc).join(', ')+'</div>';
-  h+='<div class="tr">'+esc(f.r)+'</div>';
+  var row=document.getElementById('f'+i),why=row&&row.cells[5]&&row.cells[5].firstChild;
+  if(why&&why.nodeType===3)h+='<div class="tr">'+esc(why.nodeValue.trim())+'</div>';
   h+='<div class="tm">confidence '+(f.c===null?'?':f.c.toFixed(2))+' ('+f.b+') &middot; '+esc(f.k)+' &middot; '+(f.ap?'restored':'not applied')+'</div>';
   tip.innerHTML=h;tip.hidden=false;
   var r=target.getBoundingClientRect(),tw=tip.offsetWidth,vw=document.documentElement.clientWidth;
