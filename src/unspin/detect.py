@@ -458,6 +458,7 @@ class Engine:
         self._verb_cache: dict[str, bool] = {}
         self._rev_cache: dict[str, tuple] = {}
         self._half_cache: dict[tuple[str, str, bool], tuple] = {}
+        self._prose_cache: dict[tuple[str, str], bool] = {}
         self._term_ids_cache: dict[tuple, frozenset[int]] = {}
         self._firsts_by_second: dict[str, set[str]] | None = None
         self._profile_cache: dict[int, tuple] = {}
@@ -594,7 +595,10 @@ class Engine:
         (:meth:`unspin.lexicon.Lexicon.in_prose`): genuine writing, not a tortured phrase.
         The news LM finds such pairs rare ("emotion recognition"), and re-scoring them
         against pairs of their synonyms ("love story") was a frequent false alarm."""
-        return self.lexicon is not None and self.lexicon.in_prose(w1, w2)
+        got = self._prose_cache.get((w1, w2))
+        if got is None:
+            got = self._prose_cache[(w1, w2)] = self.lexicon is not None and self.lexicon.in_prose(w1, w2)
+        return got
 
     def _verb_only(self, word: str) -> bool:
         """WordNet knows ``word`` only as a verb. Joint re-scoring restores terms, which
@@ -690,8 +694,9 @@ class Engine:
             doc = self._doc(text)
             return doc, self._propose_docs([doc], resolve(profile), floor)[0]
 
-    def _propose(self, doc: _Doc, profiles: list[Profile], floor: float) -> list[_Proposal]:
-        """Proposals for a (possibly combined, :meth:`_Doc.combine`) document.
+    def _propose(self, doc: _Doc, profiles: list[Profile], floor: float, shift: float = 0.0) -> list[_Proposal]:
+        """Proposals for a (possibly combined, :meth:`_Doc.combine`) document: profile
+        proposals with log-odds >= ``floor``, thesaurus ones >= ``floor - shift``.
 
         The language model is queried in four vectorised passes per document (each
         pass has a fixed numpy cost, so scorers share them): (1) the observed spans,
@@ -705,7 +710,8 @@ class Engine:
         for cache, limit in ((self._cands_cache, 200_000), (self._text_ids, 500_000), (self._pairs_cache, 200_000),
                              (self._mwe_cache, 200_000), (self._tech_cache, 200_000),
                              (self._verb_cache, 200_000), (self._rev_cache, 100_000),
-                             (self._term_ids_cache, 100_000), (self._half_cache, 200_000)):
+                             (self._term_ids_cache, 100_000), (self._half_cache, 200_000),
+                             (self._prose_cache, 500_000)):
             if len(cache) > limit:
                 cache.clear()
         hits = self._profile_hits(doc, profiles)
@@ -739,6 +745,7 @@ class Engine:
         spun.finish(q)
 
         props = self._profile_proposals(hits, keys, prof_win.result(q)[0] - spun.rows(prof_I, prof_J)[0], floor)
+        floor -= shift  # thesaurus proposals may be shifted for a text judged spun (_report)
         ranked: dict[int, _Cands] = {}
         if lex is not None:
             # pass 2
@@ -1304,9 +1311,9 @@ class Engine:
     def _check_many(self, texts: Sequence[str], threshold: float | None, profile) -> list[Report]:
         threshold = DEFAULT_THRESHOLD if threshold is None else float(threshold)
         docs = [self._doc(t) for t in texts]
-        # built down to the floor minus the spun-document shift (see _report)
-        floor = _logit(REPORT_CONFIDENCE) - max(self.doc_shift, 0.0)
-        props = self._propose_docs(docs, resolve(profile), floor=floor)
+        # thesaurus proposals are built down to the floor minus the spun-document shift (see _report)
+        props = self._propose_docs(docs, resolve(profile), floor=_logit(REPORT_CONFIDENCE),
+                                   shift=max(self.doc_shift, 0.0))
         return [self._report(d, pr, threshold) for d, pr in zip(docs, props)]
 
     @property
@@ -1315,7 +1322,8 @@ class Engine:
         (calibration.json ``doc_shift``, fitted by scripts/calibrate.py; 0 if absent)."""
         return float(self._calibration.get("doc_shift", 0.0))
 
-    def _propose_docs(self, docs: list[_Doc], profiles: list[Profile], floor: float) -> list[list[_Proposal]]:
+    def _propose_docs(self, docs: list[_Doc], profiles: list[Profile], floor: float,
+                      shift: float = 0.0) -> list[list[_Proposal]]:
         """Proposals for each document (token indices into it), scored PASS_TOKENS at a time.
 
         Short documents are combined (:meth:`_Doc.combine`); a longer one is cut at
@@ -1341,11 +1349,11 @@ class Engine:
             if size < PASS_TOKENS and n < len(units) - 1 and size + len(units[n + 1][2].tokens) <= PASS_TOKENS:
                 continue
             combined = _Doc.combine([u[2] for u in group])
-            for pr in self._propose(combined, profiles, floor):
+            for pr in self._propose(combined, profiles, floor, shift):
                 t = int(combined.tid[pr.i])
                 k, offset, _ = group[t]
-                shift = offset - combined.base[t]
-                pr.i, pr.j = pr.i + shift, pr.j + shift
+                move = offset - combined.base[t]
+                pr.i, pr.j = pr.i + move, pr.j + move
                 out[k].append(pr)
             group, size = [], 0
         return out
