@@ -509,3 +509,14 @@ def test_a_pair_keeping_one_word_yields_to_the_pair_that_restores_both():
     joint = {tuple(doc.lw[p.i:p.j]): p.suggestion for p in props if p.kind == "tortured"}
     assert joint.get(("irregular", "woodland")) == "random forest"
     assert ("woodland", "classifier") not in joint
+
+
+def test_a_pair_suggestion_is_the_likeliest_reading_not_the_most_suspicious():
+    """Among a pair's readings the suggestion follows LM preference x channel prior:
+    'safe havens', not 'sound holes' (which the detection score preferred: it learned
+    that strong candidate collocations are common in clean text too)."""
+    from unspin.detect import default_engine
+
+    doc, props = default_engine().proposals("Investors looked for secure sanctuaries as the markets fell.")
+    (pair,) = [p for p in props if p.kind == "tortured" and doc.lw[p.i:p.j] == ["secure", "sanctuaries"]]
+    assert pair.suggestion == "safe havens"

@@ -135,6 +135,7 @@ FEATURES = ("bias", "gain", "gain_pos", "channel", "fit_spun", "fit_cand", "uni_
             "multi_spun", "multi_cand", "joint", "mwe")
 #: Extra features of jointly re-scored pairs: collocation strength of the candidate and observed pair.
 JOINT_FEATURES = ("pair_pmi_cand", "pair_pmi_spun")
+_GAIN, _CHANNEL = FEATURES.index("gain"), FEATURES.index("channel")  # columns of the feature matrix
 
 
 class _Doc:
@@ -986,11 +987,17 @@ class Engine:
         # ground", for "irregular woodland"). Only the suggestion follows this order;
         # the confidence that the pair was spun is the best pair's score, as before.
         known = [(self._is_tech_term(f"{r[3]} {r[4]}"), F[k, 12] > 0) for k, r in enumerate(rows)]
+        # Among a span's readings the suggestion is the likeliest original: LM preference
+        # in context times the channel prior (noisy channel). The detection score ranks
+        # readings by how suspicious the *span* looks, which is not the same question
+        # (it learned that a strong candidate collocation is common in clean text too,
+        # and chose "sound holes" over "safe havens" for "secure sanctuaries").
+        fit = (F[:, _GAIN] * LN10 + F[:, _CHANNEL]).tolist()
         best: dict[int, int] = {}   # the suggestion
         top: dict[int, float] = {}  # the evidence that the pair was spun at all: its best score
         for k, r in enumerate(rows):
             b = best.get(r[0])
-            if b is None or (known[k], lo[k]) > (known[b], lo[b]):
+            if b is None or (known[k], fit[k]) > (known[b], fit[b]):
                 best[r[0]] = k
             top[r[0]] = max(top.get(r[0], -math.inf), lo[k])
         # A pair that keeps one word and restores the other as an overlapping pair does,
