@@ -894,8 +894,9 @@ class Engine:
         out: list[_Proposal] = []
         for k in np.nonzero(best_lo >= floor)[0].tolist():
             i, e = I[k], entries[k]
-            best = int(best_rows[k])
             rows = order[starts[k]:starts[k + 1]].tolist()
+            rows.sort(key=lambda r: -(F[r, _GAIN] * LN10 + F[r, _CHANNEL]))
+            best = rows[0]
             text = e.texts[local_sel[best]]
             f = dict(zip(FEATURES, F[best].tolist()))
             kind = "name" if f["name"] else "substitution"
@@ -905,7 +906,7 @@ class Engine:
                       f"{10 ** g:.0f}x more likely in this context" if g > 0 else
                       f"'{w}' is a thesaurus synonym of '{text}'")
             alts = [e.texts[local_sel[r]] for r in rows[1:4]]
-            out.append(_Proposal(i, i + 1, text, alts, float(lo[best]), reason, kind, f))
+            out.append(_Proposal(i, i + 1, text, alts, float(best_lo[k]), reason, kind, f))
         return out
 
     def _phrase_proposals(self, doc: _Doc, st: dict, entries: list[_Cands], F: np.ndarray,
