@@ -59,18 +59,20 @@ LOCAL_FEATURES = ["bias", "gain", "gain_pos", "channel", "fit_spun", "fit_cand",
                   "name", "multi_spun", "multi_cand", "joint", "mwe", "pair_pmi_cand", "pair_pmi_spun"]
 
 
-def shift_examples(engine: Engine, docs: list[tuple[str, list[tuple[int, int, str]]]]) -> tuple[np.ndarray, np.ndarray]:
-    """(log-odds, substituted?) of every thesaurus proposal of ``docs``."""
-    lo, lab = [], []
+def _thesaurus_proposals(engine: Engine, docs: list[tuple[str, list[tuple[int, int, str]]]]):
+    """(proposal, originals of the gold edits it overlaps) for every thesaurus proposal."""
     for text, spans in docs:
         doc, props = engine.proposals(text, profile=None)
         for pr in props:
-            if pr.features is None:
-                continue
-            a, b = doc.tokens[pr.i].start, doc.tokens[pr.j - 1].end
-            lo.append(pr.logodds)
-            lab.append(1.0 if any(s < b and a < e for s, e, _ in spans) else 0.0)
-    return np.array(lo), np.array(lab)
+            if pr.features is not None:
+                a, b = doc.tokens[pr.i].start, doc.tokens[pr.j - 1].end
+                yield pr, [o for s, e, o in spans if s < b and a < e]
+
+
+def shift_examples(engine: Engine, docs: list[tuple[str, list[tuple[int, int, str]]]]) -> tuple[np.ndarray, np.ndarray]:
+    """(log-odds, substituted?) of every thesaurus proposal of ``docs``."""
+    rows = [(pr.logodds, 1.0 if hits else 0.0) for pr, hits in _thesaurus_proposals(engine, docs)]
+    return np.array([r[0] for r in rows]), np.array([r[1] for r in rows])
 
 
 def fit_offset(lo: np.ndarray, y: np.ndarray, iters: int = 50) -> float:
@@ -92,16 +94,10 @@ def _substituted_chars(text: str, edits) -> list[tuple[int, int, str]]:
 def local_examples(engine: Engine, docs: list[tuple[str, list[tuple[int, int, str]]]]):
     """Per thesaurus proposal: features, substituted? (label 1), suggestion == original? (label 2)."""
     X, y, correct = [], [], []
-    for text, spans in docs:
-        doc, props = engine.proposals(text, profile=None)
-        for pr in props:
-            if pr.features is None:
-                continue
-            a, b = doc.tokens[pr.i].start, doc.tokens[pr.j - 1].end
-            hits = [o for s, e, o in spans if s < b and a < e]
-            X.append([pr.features.get(f, 0.0) for f in LOCAL_FEATURES])
-            y.append(1.0 if hits else 0.0)
-            correct.append(1.0 if hits and " ".join(hits) == pr.suggestion else 0.0)
+    for pr, hits in _thesaurus_proposals(engine, docs):
+        X.append([pr.features.get(f, 0.0) for f in LOCAL_FEATURES])
+        y.append(1.0 if hits else 0.0)
+        correct.append(1.0 if hits and " ".join(hits) == pr.suggestion else 0.0)
     return np.array(X), np.array(y), np.array(correct)
 
 
