@@ -488,6 +488,7 @@ def test_a_text_judged_spun_reports_weaker_thesaurus_evidence():
     spun, clean = e.check(SPUN_PARAGRAPH), e.check(CLEAN_PARAGRAPH)
     assert base_spun.is_spun and not base_clean.is_spun
     assert spun.score == base_spun.score and spun.restored == base_spun.restored
+    assert (spun.spinner, spun.spinner_confidence) == (base_spun.spinner, base_spun.spinner_confidence)
     key = lambda f: (f.start, f.end, f.suggestion, f.confidence, f.kind, f.applied)  # noqa: E731
     before, after = {key(f) for f in base_spun.findings}, {key(f): f for f in spun.findings}
     assert before < set(after)

@@ -710,7 +710,7 @@ class Engine:
         # the scorers below rely on entries they just added).
         for cache, limit in ((self._cands_cache, 200_000), (self._text_ids, 500_000), (self._pairs_cache, 200_000),
                              (self._mwe_cache, 200_000), (self._tech_cache, 200_000),
-                             (self._verb_cache, 200_000), (self._rev_cache, 100_000),
+                             (self._verb_cache, 200_000), (self._rev_cache, 20_000),  # ~3-8 KB each
                              (self._term_ids_cache, 100_000), (self._half_cache, 200_000),
                              (self._prose_cache, 500_000)):
             if len(cache) > limit:
@@ -1003,22 +1003,28 @@ class Engine:
             top[r[0]] = max(top.get(r[0], -math.inf), lo[k])
         # A pair that keeps one word and restores the other as an overlapping pair does,
         # which restores both, is part of that pair's reading ("woodland classifier" ->
-        # "forest classifier" beside "irregular woodland" -> "random forest"): drop it.
+        # "forest classifier" beside "irregular woodland" -> "random forest"): it is
+        # dropped, and the neighbour gets its confidence if that is higher (the same
+        # evidence that the shared word was spun), so the span is never lost.
         lw = doc.lw
         sugg = {i: (rows[k][3], rows[k][4]) for i, k in best.items()}
 
         def both(i: int) -> bool:
             return i in sugg and sugg[i][0] != lw[i] and sugg[i][1] != lw[i + 1]
 
-        def subsumed(i: int) -> bool:
+        def subsumed(i: int) -> int | None:
+            """The neighbour whose reading contains this pair's, if any."""
             a, b = sugg[i]
-            if b == lw[i + 1] and a != lw[i]:  # word i restored, i+1 kept
-                return both(i - 1) and sugg[i - 1][1] == a
-            if a == lw[i] and b != lw[i + 1]:  # word i+1 restored, i kept
-                return both(i + 1) and sugg[i + 1][0] == b
-            return False
+            if b == lw[i + 1] and a != lw[i] and both(i - 1) and sugg[i - 1][1] == a:  # i restored, i+1 kept
+                return i - 1
+            if a == lw[i] and b != lw[i + 1] and both(i + 1) and sugg[i + 1][0] == b:  # i+1 restored, i kept
+                return i + 1
+            return None
 
-        best = {i: k for i, k in best.items() if not subsumed(i)}
+        merged = {i: n for i in best for n in (subsumed(i),) if n is not None}
+        for i, n in merged.items():  # its evidence for the shared word goes to the neighbour
+            top[n] = max(top[n], top[i])
+        best = {i: k for i, k in best.items() if i not in merged}
         out: list[_Proposal] = []
         names = FEATURES + JOINT_FEATURES
         for i, k in best.items():
@@ -1373,6 +1379,7 @@ class Engine:
         kept = self._kept(doc, proposals)
         features = _features([f for _, f in kept], len(doc.tokens))
         score = self._score(features)
+        spinner, spinner_conf = _spinner(kept)  # from the same evidence as the score
         shift = self.doc_shift
         if shift and score >= threshold:
             # The thesaurus models were fitted on clean and spun texts together, so their
@@ -1392,7 +1399,6 @@ class Engine:
                               first=[pr for pr, _ in kept])
         findings = [f for _, f in kept]
         restored = _apply(text, findings)
-        spinner, spinner_conf = _spinner(kept)
         if doc.truncated:
             features["truncated_at_words"] = float(MAX_WORDS)
         return Report(score, threshold, findings, restored, len(doc.tokens), spinner, spinner_conf, features)

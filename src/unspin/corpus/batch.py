@@ -4,7 +4,9 @@
 one per text, never raising for a bad text: a text that cannot be scored (not a
 string, empty, too large) gets ``unspin_error`` instead. The score is always
 recorded; ``unspin_is_spun`` is the separate decision at ``threshold``, so a
-threshold can be re-tuned later without re-scoring.
+threshold can be re-tuned later without re-scoring. (The threshold also decides
+which texts get the spun-document prior, so the findings of a text near it can
+differ at another threshold; its score cannot.)
 
 >>> [sorted(r) for r in score_texts(["The cat sat on the mat."], Options(fast=True))]
 [['unspin_findings', 'unspin_is_spun', 'unspin_score', 'unspin_spinner']]
