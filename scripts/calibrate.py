@@ -24,7 +24,7 @@ from pathlib import Path
 
 import numpy as np
 
-from unspin.detect import Engine
+from unspin.detect import REPORT_CONFIDENCE, Engine, _logit, _select
 import random
 
 from unspin.lexicon import Lexicon
@@ -59,19 +59,27 @@ LOCAL_FEATURES = ["bias", "gain", "gain_pos", "channel", "fit_spun", "fit_cand",
                   "name", "multi_spun", "multi_cand", "joint", "mwe", "pair_pmi_cand", "pair_pmi_spun"]
 
 
-def _thesaurus_proposals(engine: Engine, docs: list[tuple[str, list[tuple[int, int, str]]]]):
-    """(proposal, originals of the gold edits it overlaps) for every thesaurus proposal."""
+def _thesaurus_proposals(engine: Engine, docs: list[tuple[str, list[tuple[int, int, str]]]],
+                         unreported: bool = False):
+    """(proposal, originals of the gold edits it overlaps) for every thesaurus proposal;
+    with ``unreported``, only those the shift can add: below the reporting floor and
+    clear of the proposals chosen without it."""
+    floor = _logit(REPORT_CONFIDENCE)
     for text, spans in docs:
         doc, props = engine.proposals(text, profile=None)
+        taken = set()
+        if unreported:
+            taken = {k for pr in _select(props, doc) for k in range(pr.i, pr.j)}
         for pr in props:
-            if pr.features is not None:
-                a, b = doc.tokens[pr.i].start, doc.tokens[pr.j - 1].end
-                yield pr, [o for s, e, o in spans if s < b and a < e]
+            if pr.features is None or (unreported and (pr.logodds >= floor or taken & set(range(pr.i, pr.j)))):
+                continue
+            a, b = doc.tokens[pr.i].start, doc.tokens[pr.j - 1].end
+            yield pr, [o for s, e, o in spans if s < b and a < e]
 
 
 def shift_examples(engine: Engine, docs: list[tuple[str, list[tuple[int, int, str]]]]) -> tuple[np.ndarray, np.ndarray]:
-    """(log-odds, substituted?) of every thesaurus proposal of ``docs``."""
-    rows = [(pr.logodds, 1.0 if hits else 0.0) for pr, hits in _thesaurus_proposals(engine, docs)]
+    """(log-odds, substituted?) of the thesaurus proposals of ``docs`` that the shift can add."""
+    rows = [(pr.logodds, 1.0 if hits else 0.0) for pr, hits in _thesaurus_proposals(engine, docs, unreported=True)]
     return np.array([r[0] for r in rows]), np.array([r[1] for r in rows])
 
 
