@@ -47,7 +47,7 @@ from typing import Sequence
 
 import numpy as np
 
-from .lexicon import analyses, singulars
+from .lexicon import analyses, inflect, singulars
 from .lm import LanguageModel
 from .profiles import Profile, resolve
 from .report import DEFAULT_THRESHOLD, Finding, Report
@@ -466,7 +466,6 @@ class Engine:
         self._lock = threading.RLock()
         self._seconds: dict[str, set[str]] | None = None
         self._firsts: frozenset[str] | None = None
-        self._seconds_set: frozenset[str] | None = None
 
     @property
     def calibration(self) -> dict:
@@ -584,12 +583,17 @@ class Engine:
         return [sp for sp, _ in found], [e for _, e in found]
 
     def _pair_starts(self, doc: _Doc, positions: list[int]) -> list[int]:
-        """Positions i where words i and i+1 could be one spun term (same sentence, only
-        space between, and word i not a verb)."""
-        have, verbs, lw = set(positions), self._verb_cache, doc.lw
-        return [i for i in positions if i + 1 in have and not doc.starts[i + 1]
-                and doc.space_between(i)  # a comma or dash between them: not one term
-                and not (verbs[lw[i]] if lw[i] in verbs else self._verb_only(lw[i]))]
+        """Positions i where words i and i+1, both with candidates, could be one spun term."""
+        have = set(positions)
+        return [i for i in positions if i + 1 in have and self._may_pair(doc, i)]
+
+    def _may_pair(self, doc: _Doc, i: int) -> bool:
+        """Words i and i+1 could be one spun term: same sentence, only space between (a
+        comma or dash: not one term), word i not a verb (:meth:`_verb_only`), and the pair
+        not written so in genuine technical prose (:meth:`_in_prose`)."""
+        lw = doc.lw
+        return (not doc.starts[i + 1] and doc.space_between(i) and not self._verb_only(lw[i])
+                and not self._in_prose(lw[i], lw[i + 1]))
 
     def _in_prose(self, w1: str, w2: str) -> bool:
         """The pair is written so in the scientific prose the term table was built from
@@ -602,21 +606,13 @@ class Engine:
         return got
 
     def _verb_only(self, word: str) -> bool:
-        """WordNet knows ``word`` only as a verb. Joint re-scoring restores terms, which
-        are noun phrases; a verb and its object ("apply needy" in "we apply needy
-        variable") is none, and reading it as one ("employ low") was the commonest
-        false alarm on scientific text, often hiding the real term next to it.
-        Participles are not counted as verbs here."""
+        """:meth:`unspin.lexicon.Lexicon.verb_only`, cached. Joint re-scoring restores
+        terms, which are noun phrases; a verb and its object ("apply needy" in "we apply
+        needy variable") is none, and reading it as one ("employ low") was the commonest
+        false alarm on scientific text, often hiding the real term next to it."""
         got = self._verb_cache.get(word)
         if got is None:
-            lex = self.lexicon
-            i = None if lex is None else lex.ids.get(word)
-            got = self._verb_cache[word] = (
-                lex is not None
-                and (i is None or not int(lex._posmask[i]) & ~2)  # known as a noun etc.: no lemma lookup
-                and lex.pos_bits(word) == 2
-                # participles modify nouns ("hidden Markov", "boosting converter")
-                and not any(tag in ("VBG", "VBN") for _, tag, _ in analyses(word)))
+            got = self._verb_cache[word] = self.lexicon is not None and self.lexicon.verb_only(word)
         return got
 
     def _half_pair_starts(self, doc: _Doc, positions: list[int]) -> list[int]:
@@ -636,7 +632,7 @@ class Engine:
                 a = min(i, k)
                 w = lw[k]
                 if (w in firsts if other_first else w in seconds) and w not in STOPWORDS \
-                        and not doc.starts[a + 1] and doc.space_between(a) and not self._verb_only(lw[a]):
+                        and self._may_pair(doc, a):
                     out.append(a)
         return sorted(set(out))
 
@@ -827,11 +823,16 @@ class Engine:
             self._firsts = frozenset(t.partition(" ")[0] for t in self.lexicon.terms)
         return self._firsts
 
-    def _term_seconds(self) -> frozenset[str]:
-        """Second words of the two-word terms (thesaurus entries and technical terms)."""
-        if self._seconds_set is None:
-            self._seconds_set = frozenset(b for bs in self._term_index().values() for b in bs)
-        return self._seconds_set
+    def _term_seconds(self) -> dict[str, set[str]]:
+        """The two-word terms (thesaurus entries and technical terms) by second word: the
+        first words each second word follows, built on first use."""
+        if self._firsts_by_second is None:
+            by: dict[str, set[str]] = {}
+            for a, bs in self._term_index().items():
+                for b in bs:
+                    by.setdefault(b, set()).add(a)
+            self._firsts_by_second = by  # published complete
+        return self._firsts_by_second
 
     def _is_tech_term(self, phrase: str) -> bool:
         got = self._tech_cache.get(phrase)
@@ -946,10 +947,8 @@ class Engine:
         """
         p = self.params
         # the observed pair must not itself be a collocation ("interest rates")
-        # nor be written that way in genuine technical prose ("emotion recognition")
         keep = [(i, spun_pmi[i]) for i in sorted(ranked)
-                if i in spun_pmi and i + 1 in ranked and spun_pmi[i] <= p.joint_max_spun_pmi
-                and not self._in_prose(doc.lw[i], doc.lw[i + 1])]
+                if i in spun_pmi and i + 1 in ranked and spun_pmi[i] <= p.joint_max_spun_pmi]
         searches = self._pair_searches([(doc.lw[i], doc.lw[i + 1], ranked[i], ranked[i + 1]) for i, _ in keep])
         rows = [(i, s, pmi, a, b, ch) for (i, s), pairs in zip(keep, searches) for pmi, a, b, ch in pairs]
         # one side kept, the other word without candidates: only known terms are targets
@@ -957,8 +956,6 @@ class Engine:
             if s > p.joint_max_spun_pmi or (i in ranked) == (i + 1 in ranked):
                 continue
             w1, w2 = doc.lw[i], doc.lw[i + 1]
-            if self._in_prose(w1, w2):
-                continue
             key = (w1, w2, i in ranked)  # the candidates follow from the words, as for full pairs
             got = self._half_cache.get(key)
             if got is None:
@@ -1163,8 +1160,6 @@ class Engine:
         """(a, b, channel) known terms with one of w1, w2 kept and the other any of its
         reverse-thesaurus originals, best channel prior first. Intersections of string
         ids, smaller side iterated: most pairs have no hit, so no string is built."""
-        from .lexicon import inflect
-
         lex, out = self.lexicon, []
         if w1 not in STOPWORDS and w2 not in STOPWORDS:
             left = self._term_word_ids(w1, False)  # w1 kept: the second words it starts terms with
@@ -1210,15 +1205,9 @@ class Engine:
 
     def _term_firsts_of(self, forms: tuple[str, ...]) -> set[str]:
         """First words of the known terms whose second word is one of ``forms``."""
-        if self._firsts_by_second is None:
-            by: dict[str, set[str]] = {}
-            for a, bs in self._term_index().items():
-                for b in bs:
-                    by.setdefault(b, set()).add(a)
-            self._firsts_by_second = by
-        got: set[str] = set()
+        by, got = self._term_seconds(), set()
         for f in forms:
-            got |= self._firsts_by_second.get(f, set())
+            got |= by.get(f, set())
         return got
 
     def _pair_searches(self, jobs: list[tuple[str, str, _Cands, _Cands]]) -> list[tuple[tuple[float, str, str, float], ...]]:
@@ -1300,8 +1289,6 @@ class Engine:
         request of a long-running process pays for it."""
         self.lm.trie
         if self.lexicon is not None:
-            from .lexicon import inflect
-
             analyses("sanctuaries")
             inflect("haven", "NNS")
             with self._lock:
@@ -1396,21 +1383,29 @@ class Engine:
             floor = _logit(REPORT_CONFIDENCE)
             kept = self._kept(doc, [dataclasses.replace(pr, logodds=pr.logodds + shift, shift=shift)
                                     for pr in proposals if pr.features is not None and pr.logodds < floor],
-                              first=[pr for pr, _ in kept])
+                              first=kept)
         findings = [f for _, f in kept]
         restored = _apply(text, findings)
         if doc.truncated:
             features["truncated_at_words"] = float(MAX_WORDS)
         return Report(score, threshold, findings, restored, len(doc.tokens), spinner, spinner_conf, features)
 
-    def _kept(self, doc: _Doc, proposals: list[_Proposal], first: Sequence[_Proposal] = ()
+    def _kept(self, doc: _Doc, proposals: list[_Proposal], first: Sequence[tuple[_Proposal, Finding]] = ()
               ) -> list[tuple[_Proposal, Finding]]:
-        """The chosen proposals (:func:`_select`) reportable as findings, with them."""
-        chosen = _select(proposals, doc, first)
-        for pr in chosen:
-            if pr.features is not None and pr.restore_prob is None:
-                pr.restore_prob = _sigmoid(self._local_logodds(pr.features, "correct"))
-        return [(pr, f) for pr in chosen for f in (self._finding(doc, pr),) if f.confidence >= REPORT_CONFIDENCE]
+        """The chosen proposals (:func:`_select`) reportable as findings, with them, in
+        text order; ``first``: findings already made, kept as they are."""
+        made = {id(pr): f for pr, f in first}
+        out = []
+        for pr in _select(proposals, doc, [pr for pr, _ in first]):
+            f = made.get(id(pr))
+            if f is None:
+                if pr.features is not None and pr.restore_prob is None:
+                    pr.restore_prob = _sigmoid(self._local_logodds(pr.features, "correct"))
+                f = self._finding(doc, pr)
+                if f.confidence < REPORT_CONFIDENCE:
+                    continue
+            out.append((pr, f))
+        return out
 
     def _finding(self, doc: _Doc, pr: _Proposal) -> Finding:
         start, end = doc.tokens[pr.i].start, doc.tokens[pr.j - 1].end

@@ -597,6 +597,20 @@ class Lexicon:
                 bits |= int(self._posmask[j]) & _UPOS_BIT[upos]
         return bits
 
+    def verb_only(self, word: str) -> bool:
+        """WordNet knows ``word`` only as a verb, and it is not a participle (participles
+        modify nouns: "hidden Markov", "boosting converter").
+
+        >>> lx = Lexicon.load()
+        >>> lx.verb_only("apply"), lx.verb_only("describes"), lx.verb_only("shrouded"), lx.verb_only("secure")
+        (True, True, False, False)
+        """
+        word = _norm(word)
+        i = self.ids.get(word)
+        if i is not None and int(self._posmask[i]) & ~2:  # known as a noun etc.: no lemma lookup
+            return False
+        return self.pos_bits(word) == 2 and not any(tag in ("VBG", "VBN") for _, tag, _ in analyses(word))
+
     def is_mwe(self, phrase: str) -> bool:
         """True if ``phrase`` (or it with its last word lemmatised) is a multi-word
         WordNet lemma or Moby headword/entry."""

@@ -435,7 +435,6 @@ header.top .meta{color:var(--muted);font-size:.9rem}
 h1{font-size:1.4rem;margin:18px 0 6px}
 h2{font-size:1.1rem;margin:0 0 8px}
 .muted{color:var(--muted)}
-.small{font-size:.85em}
 .ms{color:var(--muted);font-size:.85em}
 .sr{position:absolute;width:1px;height:1px;overflow:hidden;clip:rect(0 0 0 0);white-space:nowrap}
 .summary{margin:18px 0 10px;padding:16px 18px;border:1px solid var(--line);border-radius:10px;background:var(--panel)}
