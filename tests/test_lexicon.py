@@ -150,6 +150,34 @@ def test_morphology_helpers():
     assert inflect("protect", "NNS", 2) is None          # a verb only
 
 
+
+def test_inflections_match_lemminflect(lex):
+    """The per-lemma inflection table answers as lemminflect's getInflection does (the
+    table is only a faster way to ask it), dictionary words and out-of-vocabulary ones."""
+    from lemminflect import getInflection
+
+    from unspin.lexicon import UPOS_TAGS, _inflections
+
+    words = [w for w in lex.strings[:: max(1, len(lex.strings) // 3000)] if w.isalpha()]
+    words += ["be", "go", "good", "well", "data", "criterion", "xqztle", "retreat"]
+    tags = [t for ts in UPOS_TAGS.values() for t in ts]
+    for w in words:
+        for t in tags:
+            assert _inflections(w, t) == tuple(getInflection(w, t, inflect_oov=True)), (w, t)
+
+
+def test_lemmas_match_lemminflect(lex):
+    """The direct reading of lemminflect's tables answers as getAllLemmas does, including
+    capitalised words (which go through lemminflect itself)."""
+    from lemminflect import getAllLemmas
+
+    from unspin.lexicon import _all_lemmas, _lemminflect_tables
+
+    assert _lemminflect_tables() is not None  # else the fast path is silently off
+    words = [w for w in lex.strings[:: max(1, len(lex.strings) // 5000)] if w.isalpha()]
+    for w in words + ["Banks", "USA", "was", "better", "xqztles", "children", "iPhones"]:
+        assert _all_lemmas(w) == tuple((u, tuple(ls)) for u, ls in getAllLemmas(w).items()), w
+
 # ----------------------------------------------------------------------------- ranked candidates
 RANK_SAMPLE = ("sanctuaries recognizing consciousness secure attacks havens bank banks financial "
                "institution enormous huge quickly rapidly stated declared companies firms purchased "

@@ -87,20 +87,82 @@ class Candidate:
 # lemminflect deep-copies its answer on every call (~10 µs); a new word's candidate
 # list asks it hundreds of times about the same few words, so answers are cached.
 # Callers only read them (never modify what these return).
+@functools.lru_cache(maxsize=1)
+def _lemminflect_tables() -> tuple[dict, dict, dict, dict] | None:
+    """lemminflect's lookup dictionaries (lemmas, their overrides, inflections, theirs),
+    read directly: its public functions deep-copy every answer (~60 µs, most of a cold
+    corpus run's morphology time). ``None`` if its internals are not those of the 0.2
+    series; callers then use the public functions (tests compare the two)."""
+    try:
+        from lemminflect import Inflections, Lemmatizer
+
+        lem, infl = Lemmatizer(), Inflections()
+        tables = (lem._getLemmaDict(), lem._getOverridesDict(), infl._getInflDict(), infl._getOverridesDict())
+    except Exception:  # noqa: BLE001 - any change of internals: use the public API
+        return None
+    return tables if all(isinstance(t, dict) for t in tables) else None
+
+
+def _lower_lookup(word: str, main: dict, overrides: dict) -> dict | None:
+    """What lemminflect's getAll* answer for a lower-case ``word`` (None: ask lemminflect)."""
+    if word.isupper() or word[:1].isupper():
+        return None  # its capitalisation rules apply
+    got = {**main.get(word, {}), **overrides.get(word, {})}
+    out = {}
+    for k, v in got.items():
+        if not isinstance(v, (list, tuple)):
+            return None
+        out[k] = tuple(w.lower() for w in v)
+    return out
+
+
 @functools.lru_cache(maxsize=200_000)
 def _all_lemmas(word: str) -> tuple[tuple[str, tuple[str, ...]], ...]:
     """lemminflect's ``getAllLemmas`` as ((upos, lemmas), ...): tuples, not a dict, so
     the cyclic GC stops scanning the cached answers (a dict of tuples stays tracked)."""
-    from lemminflect import getAllLemmas
+    tables = _lemminflect_tables()
+    got = _lower_lookup(word, tables[0], tables[1]) if tables else None
+    if got is None:
+        from lemminflect import getAllLemmas
 
-    return tuple((u, tuple(ls)) for u, ls in getAllLemmas(word).items())
+        got = getAllLemmas(word)
+    return tuple((u, tuple(ls)) for u, ls in got.items())
+
+
+@functools.lru_cache(maxsize=100_000)
+def _all_inflections(lemma: str) -> dict[str, tuple[str, ...]]:
+    """lemminflect's ``getAllInflections``, once per lemma (its answer holds every tag)."""
+    tables = _lemminflect_tables()
+    got = _lower_lookup(lemma, tables[2], tables[3]) if tables else None
+    if got is None:
+        from lemminflect import getAllInflections
+
+        got = getAllInflections(lemma)
+    return got
+
+
+# lemminflect's fall-back tags when a lemma lacks the asked one (LexicalUtils.pennTagAlts)
+_ALT_TAGS = {"VBD": ("VBN",), "VBN": ("VBD",), "JJ": ("RB",), "JJR": ("RBR",), "JJS": ("RBS",),
+             "RB": ("JJ",), "RBR": ("JJR",), "RBS": ("JJS",)}
+_TAG_UPOS = {"N": "NOUN", "V": "VERB", "J": "ADJ", "R": "ADV"}
 
 
 @functools.lru_cache(maxsize=400_000)
 def _inflections(lemma: str, tag: str) -> tuple[str, ...]:
-    from lemminflect import getInflection
+    """``getInflection(lemma, tag, inflect_oov=True)`` for the tags of :data:`UPOS_TAGS`
+    (same answers: tests/test_lexicon.py compares them), from the per-lemma table."""
+    forms = _all_inflections(lemma)
+    form = forms.get(tag)
+    if form is None:
+        for alt in _ALT_TAGS.get(tag, ()):
+            form = forms.get(alt)
+            if form:
+                break
+    if form is None:
+        from lemminflect import getAllInflectionsOOV
 
-    return tuple(getInflection(lemma, tag, inflect_oov=True))
+        form = getAllInflectionsOOV(lemma, _TAG_UPOS[tag[0]]).get(tag)
+    return tuple(form) if form is not None else ()
 
 
 @functools.lru_cache(maxsize=200_000)
