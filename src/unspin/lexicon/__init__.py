@@ -307,7 +307,6 @@ class Lexicon:
         w = self.meta.get("weights", {"moby": 0.5, "wordnet": 0.5})
         self._w = (float(w["moby"]), float(w["wordnet"]))
         self._mw_keys: frozenset[str] | None = None
-        self._mw_prefixes: frozenset[str] | None = None
         self._terms: dict[str, int] | None = None
         self._bigrams: np.ndarray | None = None
         self._cand_cache: dict[tuple[str, int], tuple[Candidate, ...]] = {}
@@ -743,21 +742,17 @@ class Lexicon:
         has_row = np.flatnonzero(indptr[1:] != indptr[:-1]).tolist()
         strings = self.strings
         keys = [strings[i] for i in has_row if " " in strings[i]]
-        prefixes = set()
-        # per proper prefix: the next words that complete a key / extend the prefix
-        key_next: dict[str, set[str]] = {}
-        prefix_next: dict[str, set[str]] = {}
+        # per proper prefix: next word -> 1 if it completes a key, | 2 if it extends the prefix
+        nxt: dict[str, dict[str, int]] = {}
         for k in keys:
             ws = k.split(" ")
             for j in range(1, min(len(ws), 4)):
-                p = " ".join(ws[:j])
-                prefixes.add(p)
-                if j == len(ws) - 1:
-                    key_next.setdefault(p, set()).add(ws[j])
-                elif j + 1 <= 3:
-                    prefix_next.setdefault(p, set()).add(ws[j])
-        self._mw_next = (key_next, prefix_next)
-        self._mw_prefixes = frozenset(prefixes)
+                bit = 1 if j == len(ws) - 1 else 2 if j + 1 <= 3 else 0
+                if bit:
+                    d = nxt.setdefault(" ".join(ws[:j]), {})
+                    d[ws[j]] = d.get(ws[j], 0) | bit
+        self._mw_completing = frozenset(p for p, d in nxt.items() if any(v & 1 for v in d.values()))
+        self._mw_next = nxt
         self._mw_keys = frozenset(keys)  # last: phrase_keys tests this one to build the set
 
     def phrase_keys(self, words: list[str], max_len: int = 4) -> list[tuple[int, int]]:
@@ -766,22 +761,23 @@ class Lexicon:
         lemmatised), so ``candidates(" ".join(words[i:j]))`` finds entries."""
         if self._mw_keys is None:
             self._build_phrase_sets()
-        prefixes = self._mw_prefixes
-        key_next, prefix_next = self._mw_next
-        empty: frozenset[str] = frozenset()
+        nxt, completing = self._mw_next, self._mw_completing
+        empty: dict[str, int] = {}
         out = []
         n = len(words)
-        # two thirds of running words are prefixes ("the", "to", ...): extend by set
-        # lookups of the next word rather than building and looking up each phrase
-        for i in [i for i, w in enumerate(words) if w in prefixes]:
+        # two thirds of running words start some key ("the", "to", ...): extend by one
+        # dict lookup of the next word rather than building and looking up each phrase
+        for i in [i for i, w in enumerate(words) if w in nxt]:
             p = words[i]
+            d = nxt[p]
             for j in range(i + 2, min(n, i + max_len) + 1):
                 last = words[j - 1]
-                completes = key_next.get(p, empty)
-                if last in completes or (last.endswith("s") and any(
-                        lemma in completes for lemma, _, upos in analyses(last) if upos == "NOUN")):
+                bits = d.get(last, 0)
+                if bits & 1 or (last[-1:] == "s" and p in completing and any(
+                        d.get(lemma, 0) & 1 for lemma, _, upos in analyses(last) if upos == "NOUN")):
                     out.append((i, j))
-                if last not in prefix_next.get(p, empty):
+                if not bits & 2:
                     break
                 p = p + " " + last
+                d = nxt.get(p, empty)
         return out
