@@ -1,6 +1,6 @@
 from hypothesis import given, strategies as st
 
-from unspin.tokens import SENTENCE_END_RE, sentence_starts, tokenize, words
+from unspin.tokens import SENTENCE_END_RE, Token, sentence_starts, tokenize, tokenize_upto, words
 
 
 @given(st.text(max_size=300))
@@ -29,3 +29,13 @@ def test_sentence_starts_matches_its_definition(text):
     ends = [m.end() for m in SENTENCE_END_RE.finditer(text)]
     expected = [k == 0 or any(toks[k - 1].end < b <= t.start for b in ends) for k, t in enumerate(toks)]
     assert sentence_starts(text, toks) == expected
+
+
+@given(st.text(alphabet=st.sampled_from(list("ab’'- .\n\u00e9\u4e2d1_")), max_size=200), st.integers(0, 60))
+def test_tokenize_upto_is_a_prefix_of_tokenize(text, limit):
+    # both of its paths (the split path, and matching one by one for texts much longer
+    # than the limit) give tokenize()'s first tokens
+    toks, more = tokenize_upto(text, limit)
+    full = tokenize(text)
+    assert toks == full[:limit] and more == (len(full) > limit)
+    assert all(type(t) is Token for t in toks)

@@ -40,6 +40,7 @@ import gc
 import itertools
 import json
 import math
+import operator
 import threading
 from dataclasses import dataclass
 from importlib import resources
@@ -138,6 +139,9 @@ JOINT_FEATURES = ("pair_pmi_cand", "pair_pmi_spun")
 _GAIN, _CHANNEL = FEATURES.index("gain"), FEATURES.index("channel")  # columns of the feature matrix
 
 
+_TEXT, _FIRST = operator.itemgetter(2), operator.itemgetter(0)  # a Token's text; a string's first character
+
+
 class _Doc:
     """Per-document token view: lower-case words, their LM ids and each position's LM context.
 
@@ -152,7 +156,8 @@ class _Doc:
         self.tokens = tokens
         self.truncated = truncated  # the text had more than MAX_WORDS words
         # one C-level pass instead of a property call per token (same as Token.lower)
-        self.lw = "\0".join([t.text for t in tokens]).lower().replace("\u2019", "'").split("\0") if tokens else []
+        texts = list(map(_TEXT, tokens))
+        self.lw = "\0".join(texts).lower().replace("\u2019", "'").split("\0") if tokens else []
         if len(self.lw) != len(tokens):  # a token with NUL in it: do it one by one
             self.lw = [t.lower for t in tokens]
         self.starts = sentence_starts(text, tokens)
@@ -173,8 +178,7 @@ class _Doc:
         self.R2 = np.where(end1, eos, pad[3:n + 4])
         self.NR = np.where(end0, 1, 2)
         # capitalised but not sentence-initial: a name, or a spun capitalised word
-        self.name_like = np.array([t.text[:1].isupper() for t in tokens], dtype=bool) & ~np.array(
-            self.starts, dtype=bool)
+        self.name_like = np.fromiter(map(str.isupper, map(_FIRST, texts)), dtype=bool, count=n) & ~st
         self._parts: list[_Doc] | None = None  # the texts this view covers, after :meth:`combine`
         self.base = [0]      # token offset of each part
         self.tid = np.zeros(n, dtype=np.int64)  # part of each token
