@@ -7,7 +7,11 @@ def check_many_sizes(monkeypatch):
     """Record the number of texts of each check_many call on the default engine."""
     from unspin.detect import default_engine
 
+    from unspin.corpus import batch
+
     engine = default_engine()
+    engine.warm()
+    monkeypatch.setattr(batch, "_warmed", True)  # warm() checks a text itself: not counted here
     real = engine.check_many
     sizes = []
 
@@ -26,7 +30,11 @@ def batches_fail(monkeypatch):
     calls that failed."""
     from unspin.detect import default_engine
 
+    from unspin.corpus import batch
+
     engine = default_engine()
+    engine.warm()
+    monkeypatch.setattr(batch, "_warmed", True)  # warm() checks a text itself: not counted here
     real = engine.check_many
     failed = []
 

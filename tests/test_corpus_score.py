@@ -154,3 +154,19 @@ def test_score_texts_fields_errors_are_per_record(monkeypatch):
     out = score_texts(GOOD[:3])
     assert out[1] == {"unspin_error": "ValueError: bad report"}
     assert "unspin_score" in out[0] and "unspin_score" in out[2]
+
+
+def test_first_full_mode_call_warms_the_engine_once(monkeypatch):
+    # the lazy loads (lemminflect and what it imports, the term indexes) happen before
+    # the first group is scored, not in the middle of a corpus run
+    from unspin.detect import default_engine
+
+    calls = []
+    engine = default_engine()
+    monkeypatch.setattr(batch, "_warmed", False)
+    monkeypatch.setattr(engine, "warm", lambda: calls.append(1))
+    score_texts(["The bank said rates would stay unchanged."], FULL)
+    score_texts(["The bank said rates would stay unchanged."], FULL)
+    assert calls == [1]
+    score_texts(["The bank said rates would stay unchanged."], Options(fast=True))
+    assert calls == [1]

@@ -99,10 +99,17 @@ def _fast_one(text: str, opts: Options, thr: float) -> dict[str, Any]:
             "unspin_spinner": None}
 
 
+_warmed = False
+
+
 def _full_group(texts: list[str], opts: Options, thr: float) -> list[dict[str, Any]]:
     from ..detect import default_engine
 
+    global _warmed
     engine = default_engine()
+    if not _warmed:  # a corpus run pays the lazy loads (lemminflect, indexes) once, up front
+        _warmed = True
+        engine.warm()
     try:
         reports = engine.check_many(texts, threshold=thr, profile=opts.profile)
     except Exception:  # score one by one, so one bad text cannot fail its neighbours
