@@ -280,7 +280,10 @@ def _grown(a: np.ndarray, need: int) -> np.ndarray:
     return out
 
 
-@dataclass
+_MISSING = object()  # not in a cache
+
+
+@dataclass(eq=False)  # identity: looked for among thousands per document
 class _Cands:
     """One string's reverse-thesaurus candidates, built once per string and cached; their
     numeric rows live in the engine's :class:`_Arena` from ``row0`` on."""
@@ -458,7 +461,8 @@ class _Spun:
 
     def __init__(self, engine: "Engine", doc: _Doc, spans: list[tuple[int, int]]):
         self.engine, self.doc = engine, doc
-        keys = np.unique(np.array([i * (len(doc.lw) + 1) + j for i, j in spans], dtype=np.int64))
+        ij = np.array(spans, dtype=np.int64).reshape(-1, 2)
+        keys = np.unique(ij[:, 0] * (len(doc.lw) + 1) + ij[:, 1])
         self.keys = keys
         self.I, self.J = keys // (len(doc.lw) + 1), keys % (len(doc.lw) + 1)
         self.values: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None
@@ -605,17 +609,21 @@ class Engine:
         if self.lexicon is None:
             return [], []
         cache, lw = self._cands_cache, doc.lw
-        if any(w not in cache for w in lw):
+        # per-token work at C speed (map, identity tests): this runs on every token
+        ents = list(map(cache.get, lw, itertools.repeat(_MISSING)))
+        if _MISSING in ents:  # identity comparisons: _Cands compares by identity
             # Short words, function words and non-words get no candidates (cached as None).
             self._cands([w for w in dict.fromkeys(lw) if w not in cache
                          and not (len(w) < 3 or w in STOPWORDS or not w.isalpha())])
             for w in lw:
                 if w not in cache:
                     cache[w] = None
+            ents = list(map(cache.__getitem__, lw))
+        has = np.fromiter(map(operator.is_not, ents, itertools.repeat(None)), dtype=bool, count=len(ents))
         tokens = doc.tokens
-        found = [(i, e) for i, e in enumerate(map(cache.__getitem__, lw)) if e is not None
-                 and not (len(tokens[i].text) > 1 and tokens[i].text.isupper())]  # acronyms
-        return [(i, i + 1) for i, _ in found], [e for _, e in found]
+        found = [i for i in np.flatnonzero(has).tolist()
+                 if not (len(tokens[i].text) > 1 and tokens[i].text.isupper())]  # acronyms
+        return [(i, i + 1) for i in found], [ents[i] for i in found]
 
     def _phrase_entries(self, doc: _Doc) -> tuple[list[tuple[int, int]], list[_Cands]]:
         """Multi-word spun forms that are thesaurus entries ("financial institution" -> "bank")."""
