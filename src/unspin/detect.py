@@ -52,7 +52,7 @@ from .lexicon import analyses, inflect, singulars
 from .lm import LanguageModel
 from .profiles import Profile, resolve
 from .report import DEFAULT_THRESHOLD, Finding, Report
-from .tokens import STOPWORDS, Token, match_case, sentence_starts, tokenize_upto
+from .tokens import STOPWORDS, Token, case_like, sentence_starts, tokenize_upto
 
 #: Data the document-score calibration was fitted on (the benchmark prints it).
 CALIBRATION_SOURCES = "synthetic spins of clean_news.jsonl (index % 5 != 0) and those clean texts"
@@ -296,6 +296,7 @@ class _Cands:
     # stops scanning tuples of strings and numbers, never lists)
     _by_form: tuple[dict[str, tuple[int, ...]], frozenset[str]] | None = None  # see by_form()
     _firsts: tuple[tuple[str, float], ...] | None = None  # term_opts that start some known term
+    joint_ids: tuple[int, ...] | None = None  # LM ids of ``joint``'s words (Engine._joint_ids)
 
     def term_firsts(self, index: dict[str, set[str]]) -> tuple[tuple[str, float], ...]:
         """The candidates that are the first word of some known term (``index``: the
@@ -1295,14 +1296,24 @@ class Engine:
             right = [(w2, KEEP_PRIOR), *rc.joint]
             todo.append((k, w1, w2, left, right, lc, rc))
         if todo:
-            a_ids, b_ids, sizes = [], [], []
-            for _, _, _, left, right, _, _ in todo:
-                la = self.lm.ids([a for a, _ in left])
-                rb = self.lm.ids([b for b, _ in right])
-                a_ids.append(np.repeat(la, len(rb)))
-                b_ids.append(np.tile(rb, len(la)))
-                sizes.append(len(la) * len(rb))
-            A, B = np.concatenate(a_ids), np.concatenate(b_ids)
+            # every pair's left x right combinations, built in one vectorised pass
+            wid = self.lm.trie.word_index.get
+            la: list[int] = []
+            rb: list[int] = []
+            na, nb = [], []
+            for _, w1, w2, left, right, lc, rc in todo:
+                la.append(wid(w1, -1))
+                la += self._joint_ids(lc)
+                rb.append(wid(w2, -1))
+                rb += self._joint_ids(rc)
+                na.append(len(left))
+                nb.append(len(right))
+            na_, nb_ = np.array(na, dtype=np.int64), np.array(nb, dtype=np.int64)
+            sizes = na_ * nb_
+            pair = np.repeat(np.arange(len(todo)), sizes)
+            r = np.arange(int(sizes.sum())) - np.repeat(np.cumsum(sizes) - sizes, sizes)
+            A = np.array(la, dtype=np.int64)[np.repeat(np.cumsum(na_) - na_, sizes) + r // nb_[pair]]
+            B = np.array(rb, dtype=np.int64)[np.repeat(np.cumsum(nb_) - nb_, sizes) + r % nb_[pair]]
             pmi_all = self.lm.batch_logprob(B, A, -1) - self.lm.unigram_batch(B)
             bounds = np.cumsum(sizes)[:-1]
             for (k, w1, w2, left, right, lc, rc), pmi in zip(todo, np.split(pmi_all, bounds)):
@@ -1322,6 +1333,13 @@ class Engine:
                         pairs.append((self._pair_pmi(a, b), a, b, channel))
                 self._pairs_cache[(w1, w2)] = results[k] = tuple(pairs)
         return results
+
+    def _joint_ids(self, c: _Cands) -> tuple[int, ...]:
+        """LM ids of ``c.joint``'s words, computed once per cached string."""
+        if c.joint_ids is None:
+            wid = self.lm.trie.word_index.get
+            c.joint_ids = tuple(wid(a, -1) for a, _ in c.joint)
+        return c.joint_ids
 
     def _pair_pmi(self, a: str, b: str) -> float:
         """Collocation strength log10 P(b|a) - log10 P(b): high for terms like 'random forest'."""
@@ -1472,8 +1490,9 @@ class Engine:
         start, end = doc.tokens[pr.i].start, doc.tokens[pr.j - 1].end
         span = doc.text[start:end]
         conf = round(_sigmoid(pr.logodds), 4)
-        suggestion = match_case(span, pr.suggestion)
-        alts = [match_case(span, a) for a in pr.alternatives if a != pr.suggestion]
+        case = case_like(span)
+        suggestion = case(pr.suggestion)
+        alts = [case(a) for a in pr.alternatives if a != pr.suggestion]
         local = conf if not pr.shift else _sigmoid(pr.logodds - pr.shift)
         restore = local if pr.restore_prob is None else local * pr.restore_prob
         return Finding(start, end, span, suggestion, alts, conf, pr.reason, pr.kind, restore >= APPLY_CONFIDENCE)

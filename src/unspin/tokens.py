@@ -131,9 +131,27 @@ def match_case(template: str, word: str) -> str:
     >>> match_case("Financial institution", "bank"), match_case("GOVT", "executive"), match_case("yr", "year")
     ('Bank', 'EXECUTIVE', 'year')
     """
+    return case_like(template)(word)
+
+
+def _as_is(word: str) -> str:
+    return word
+
+
+def _capitalised(word: str) -> str:
+    return word[:1].upper() + word[1:]
+
+
+def case_like(template: str):
+    """:func:`match_case` for ``template`` as a function of the word (computed once, for
+    a finding's suggestion and all its alternatives).
+
+    >>> case_like("Cipher Transient")("brief"), case_like("NASA")("agency"), case_like("1999")("x")
+    ('Brief', 'AGENCY', 'x')
+    """
     letters = [c for c in template if c.isalpha()]
     if len(letters) > 1 and all(c.isupper() for c in letters):
-        return word.upper()
+        return str.upper
     if letters and letters[0].isupper():
-        return word[:1].upper() + word[1:]
-    return word
+        return _capitalised
+    return _as_is
