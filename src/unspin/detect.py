@@ -283,7 +283,7 @@ def _grown(a: np.ndarray, need: int) -> np.ndarray:
 _MISSING = object()  # not in a cache
 
 
-@dataclass(eq=False)  # identity: looked for among thousands per document
+@dataclass(eq=False, slots=True)  # identity: looked for among thousands per document; slots: ~10^5 cached
 class _Cands:
     """One string's reverse-thesaurus candidates, built once per string and cached; their
     numeric rows live in the engine's :class:`_Arena` from ``row0`` on."""
