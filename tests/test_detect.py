@@ -521,3 +521,28 @@ def test_a_pair_suggestion_is_the_likeliest_reading_not_the_most_suspicious():
     doc, props = default_engine().proposals("Investors looked for secure sanctuaries as the markets fell.")
     (pair,) = [p for p in props if p.kind == "tortured" and doc.lw[p.i:p.j] == ["secure", "sanctuaries"]]
     assert pair.suggestion == "safe havens"
+
+
+def test_clear_caches_forgets_answers_not_results():
+    from unspin.detect import Engine
+
+    eng = Engine()
+    text = "The regulator mentioned the counterfeit consciousness of the worldwide group."
+    before = eng.check(text).to_dict()
+    assert eng._cands_cache and eng._arena.rows
+    eng.clear_caches()
+    assert not eng._cands_cache and eng._arena.rows == 0 and not eng._pairs_cache
+    assert eng.check(text).to_dict() == before
+
+
+def test_candidate_cache_restarting_at_its_limit_keeps_results(monkeypatch):
+    from unspin import detect
+
+    texts = ["The regulator mentioned the yr had been tough for buying and selling.",
+             "Safe havens for the worldwide group were discussed by the Cipher Transient.",
+             "Counterfeit consciousness and irregular woodland classifiers were compared."]
+    fresh = [detect.Engine().check(t).to_dict() for t in texts]
+    monkeypatch.setattr(detect, "CANDS_CACHE_LIMIT", 5)
+    eng = detect.Engine()
+    assert [eng.check(t).to_dict() for t in texts * 2] == fresh * 2
+    assert len(eng._cands_cache) < 40  # it was restarted along the way

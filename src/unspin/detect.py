@@ -95,6 +95,9 @@ LN10 = math.log(10.0)
 #: Safety limit: tokens scored in one set of vectorised passes (memory grows with it:
 #: ~25 candidates per word, several arrays each); longer texts are scored in pieces.
 PASS_TOKENS = 20_000
+#: Safety limit: strings whose candidates stay cached (with their arena rows: ~25 rows
+#: of 56 bytes each, so ~300 MB at the limit); past it the cache starts again empty.
+CANDS_CACHE_LIMIT = 200_000
 #: Pseudo-count of words added when turning finding counts into densities (see _features).
 SHORT_TEXT_PSEUDOWORDS = 40
 
@@ -758,14 +761,10 @@ class Engine:
         p = self.params
         # Bound the per-string caches on long corpus runs (only between documents:
         # the scorers below rely on entries they just added).
-        if len(self._cands_cache) > 200_000:
+        if len(self._cands_cache) > CANDS_CACHE_LIMIT:
             self._cands_cache.clear()
             self._arena = _Arena()  # (the rows of the strings just dropped)
-        for cache, limit in ((self._text_ids, 500_000), (self._pairs_cache, 200_000),
-                             (self._mwe_cache, 200_000), (self._tech_cache, 200_000),
-                             (self._verb_cache, 200_000), (self._rev_cache, 20_000),  # ~3-8 KB each
-                             (self._term_ids_cache, 100_000), (self._half_cache, 200_000),
-                             (self._prose_cache, 500_000)):
+        for cache, limit in self._bounded_caches():
             if len(cache) > limit:
                 cache.clear()
         hits = self._profile_hits(doc, profiles)
@@ -1361,6 +1360,22 @@ class Engine:
     # -- putting it together ----------------------------------------------------------
     def check(self, text: str, threshold: float | None = None, profile="auto") -> Report:
         return self.check_many([text], threshold, profile)[0]
+
+    def _bounded_caches(self) -> tuple[tuple[dict, int], ...]:
+        """The per-string caches besides the candidates' and their size limits."""
+        return ((self._text_ids, 500_000), (self._pairs_cache, 200_000), (self._mwe_cache, 200_000),
+                (self._tech_cache, 200_000), (self._verb_cache, 200_000),
+                (self._rev_cache, 20_000),  # ~3-8 KB each
+                (self._term_ids_cache, 100_000), (self._half_cache, 200_000), (self._prose_cache, 500_000))
+
+    def clear_caches(self) -> None:
+        """Forget every per-string answer computed so far (results do not change; the
+        next texts are as slow as on a fresh engine). Benchmarks use it to start equal."""
+        with self._lock:
+            self._cands_cache.clear()
+            self._arena = _Arena()
+            for cache, _ in self._bounded_caches():
+                cache.clear()
 
     def warm(self) -> None:
         """Load everything that is otherwise loaded on first use (the LM arrays, the
