@@ -170,3 +170,17 @@ def test_first_full_mode_call_warms_the_engine_once(monkeypatch):
     assert calls == [1]
     score_texts(["The bank said rates would stay unchanged."], Options(fast=True))
     assert calls == [1]
+
+
+def test_a_failing_warm_up_loses_no_record(monkeypatch):
+    # e.g. an unreadable user profile makes warm()'s sample check raise: the records are
+    # still scored (or carry their own unspin_error), never lost with the batch
+    from unspin.detect import default_engine
+
+    def boom():
+        raise ValueError("profile file is not JSON")
+
+    monkeypatch.setattr(batch, "_warmed", False)
+    monkeypatch.setattr(default_engine(), "warm", boom)
+    out = score_texts(["The regulator mentioned the yr had been tough.", ""], FULL)
+    assert len(out) == 2 and "unspin_score" in out[0] and "unspin_error" in out[1]

@@ -159,7 +159,7 @@ def test_inflections_match_lemminflect(lex):
     from unspin.lexicon import UPOS_TAGS, _inflections
 
     words = [w for w in lex.strings[:: max(1, len(lex.strings) // 3000)] if w.isalpha()]
-    words += ["be", "go", "good", "well", "data", "criterion", "xqztle", "retreat"]
+    words += ["be", "go", "good", "well", "data", "criterion", "xqztle", "retreat", "cHILD", "gO"]
     tags = [t for ts in UPOS_TAGS.values() for t in ts]
     for w in words:
         for t in tags:
@@ -175,7 +175,7 @@ def test_lemmas_match_lemminflect(lex):
 
     assert _lemminflect_tables() is not None  # else the fast path is silently off
     words = [w for w in lex.strings[:: max(1, len(lex.strings) // 5000)] if w.isalpha()]
-    for w in words + ["Banks", "USA", "was", "better", "xqztles", "children", "iPhones"]:
+    for w in words + ["Banks", "USA", "was", "better", "xqztles", "children", "iPhones", "cHILDREN", "gO"]:
         assert _all_lemmas(w) == tuple((u, tuple(ls)) for u, ls in getAllLemmas(w).items()), w
 
 # ----------------------------------------------------------------------------- ranked candidates

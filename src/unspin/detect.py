@@ -1369,13 +1369,17 @@ class Engine:
                 (self._term_ids_cache, 100_000), (self._half_cache, 200_000), (self._prose_cache, 500_000))
 
     def clear_caches(self) -> None:
-        """Forget every per-string answer computed so far (results do not change; the
-        next texts are as slow as on a fresh engine). Benchmarks use it to start equal."""
+        """Forget every per-string answer computed so far, the engine's and the lexicon's
+        (results do not change; the next texts are as slow as on a fresh engine whose
+        tables are loaded). Benchmarks use it to start equal."""
         with self._lock:
             self._cands_cache.clear()
             self._arena = _Arena()
+            self._profile_cache.clear()
             for cache, _ in self._bounded_caches():
                 cache.clear()
+            if self.lexicon is not None:
+                self.lexicon.clear_caches()
 
     def warm(self) -> None:
         """Load everything that is otherwise loaded on first use (the LM arrays, the

@@ -102,14 +102,28 @@ def _fast_one(text: str, opts: Options, thr: float) -> dict[str, Any]:
 _warmed = False
 
 
+def warm_engine() -> None:
+    """Load the engine's lazily loaded parts now, once per process. A failure here (say,
+    an unreadable user profile) is left to the checks themselves, which record it on
+    each record instead of losing the batch."""
+    global _warmed
+    if _warmed:
+        return
+    _warmed = True
+    from ..detect import default_engine
+
+    try:
+        default_engine().warm()
+    except Exception:  # noqa: BLE001 - see the docstring
+        pass
+
+
 def _full_group(texts: list[str], opts: Options, thr: float) -> list[dict[str, Any]]:
     from ..detect import default_engine
 
-    global _warmed
     engine = default_engine()
     if not _warmed:  # a corpus run pays the lazy loads (lemminflect, indexes) once, up front
-        _warmed = True
-        engine.warm()
+        warm_engine()
     try:
         reports = engine.check_many(texts, threshold=thr, profile=opts.profile)
     except Exception:  # score one by one, so one bad text cannot fail its neighbours

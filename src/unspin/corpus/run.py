@@ -22,7 +22,7 @@ import time
 from dataclasses import asdict, dataclass, field
 from typing import Any, Iterator
 
-from .batch import Options, score_texts
+from .batch import Options, score_texts, warm_engine
 from .readers import Item, RawChunk, Shard, chunk_items, compression
 
 MANIFEST = "_unspin_manifest.jsonl"
@@ -265,9 +265,7 @@ def _warm_up(opts: Options) -> None:
         if opts.fast:  # the fast scorer's tables
             score_texts(["The central bank said on Tuesday that it would keep interest rates unchanged."], opts)
         else:  # the engine's lazily loaded tables (it checks a sample text itself)
-            from ..detect import default_engine
-
-            default_engine().warm()
+            warm_engine()
     except Exception:
         pass
 

@@ -105,8 +105,8 @@ def _lemminflect_tables() -> tuple[dict, dict, dict, dict] | None:
 
 def _lower_lookup(word: str, main: dict, overrides: dict) -> dict | None:
     """What lemminflect's getAll* answer for a lower-case ``word`` (None: ask lemminflect)."""
-    if word.isupper() or word[:1].isupper():
-        return None  # its capitalisation rules apply
+    if word != word.lower():
+        return None  # its capitalisation rules apply (it looks words up lower-cased)
     got = {**main.get(word, {}), **overrides.get(word, {})}
     out = {}
     for k, v in got.items():
@@ -325,6 +325,14 @@ class Lexicon:
             self._cprior = np.asarray(ld(d / "cand_prior.npy"))
         else:
             self._ck = None
+
+    def clear_caches(self) -> None:
+        """Forget the per-string answers (candidate lists), and the module's morphology
+        caches; the tables stay loaded."""
+        self._cand_cache.clear()
+        self._ranked_cache.clear()
+        for fn in (_all_lemmas, _all_inflections, _inflections, analyses, inflect):
+            fn.cache_clear()
 
     @classmethod
     @functools.lru_cache(maxsize=None)
