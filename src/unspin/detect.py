@@ -463,10 +463,9 @@ class _Window:
 class _Spun:
     """The observed spans' (window log-prob, context fit, mean unigram log-prob), each span scored once."""
 
-    def __init__(self, engine: "Engine", doc: _Doc, spans: list[tuple[int, int]]):
+    def __init__(self, engine: "Engine", doc: _Doc, I: np.ndarray, J: np.ndarray):
         self.engine, self.doc = engine, doc
-        ij = np.array(spans, dtype=np.int64).reshape(-1, 2)
-        keys = np.unique(ij[:, 0] * (len(doc.lw) + 1) + ij[:, 1])
+        keys = np.unique(I * (len(doc.lw) + 1) + J)
         self.keys = keys
         self.I, self.J = keys // (len(doc.lw) + 1), keys % (len(doc.lw) + 1)
         self.values: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None
@@ -608,8 +607,8 @@ class Engine:
                         hits.append((prof, i, j, key))
         return hits
 
-    def _lexicon_entries(self, doc: _Doc) -> tuple[list[tuple[int, int]], list[_Cands]]:
-        """Content words with reverse-thesaurus candidates (spans and candidate arrays)."""
+    def _lexicon_entries(self, doc: _Doc) -> tuple[list[int], list[_Cands]]:
+        """Content words with reverse-thesaurus candidates (positions and candidates)."""
         if self.lexicon is None:
             return [], []
         cache, lw = self._cands_cache, doc.lw
@@ -627,7 +626,7 @@ class Engine:
         tokens = doc.tokens
         found = [i for i in np.flatnonzero(has).tolist()
                  if not (len(tokens[i].text) > 1 and tokens[i].text.isupper())]  # acronyms
-        return [(i, i + 1) for i in found], [ents[i] for i in found]
+        return found, [ents[i] for i in found]
 
     def _phrase_entries(self, doc: _Doc) -> tuple[list[tuple[int, int]], list[_Cands]]:
         """Multi-word spun forms that are thesaurus entries ("financial institution" -> "bank")."""
@@ -693,8 +692,8 @@ class Engine:
         return sorted(set(out))
 
     # -- scoring --------------------------------------------------------------------------
-    def _stack(self, spans: list[tuple[int, int]], entries: list[_Cands]) -> dict:
-        """Every candidate of every span as one set of arrays (group = span index)."""
+    def _stack(self, I: np.ndarray, J: np.ndarray, entries: list[_Cands]) -> dict:
+        """Every candidate of every span [I, J) as one set of arrays (group = span index)."""
         arena = self._arena
         counts = np.fromiter(map(len, (e.texts for e in entries)), dtype=np.int64, count=len(entries))
         row0 = np.fromiter((e.row0 for e in entries), dtype=np.int64, count=len(entries))
@@ -703,9 +702,8 @@ class Engine:
         local = np.arange(len(grp)) - base[grp]
         rows = row0[grp] + local
         floats, ints = arena.floats[rows], arena.ints[rows]
-        ij = np.array(spans, dtype=np.int64).reshape(-1, 2)
         return {
-            "counts": counts, "grp": grp, "local": local, "I": ij[:, 0], "J": ij[:, 1],
+            "counts": counts, "grp": grp, "local": local, "I": I, "J": J,
             "prior": floats[:, 0], "uni_mean": floats[:, 1], "uni_first": floats[:, 2],
             "first": ints[:, 0], "off": ints[:, 1], "lens": ints[:, 2], "tdesc": ints[:, 3],
             "flat": arena.flat[:arena.nflat],
@@ -768,22 +766,26 @@ class Engine:
             if len(cache) > limit:
                 cache.clear()
         hits = self._profile_hits(doc, profiles)
-        lex_spans, lex_entries = self._lexicon_entries(doc)
+        positions, lex_entries = self._lexicon_entries(doc)
         phr_spans, phr_entries = self._phrase_entries(doc)
-        positions = [i for i, _ in lex_spans]
         pair_starts = sorted(set(self._pair_starts(doc, positions)) | set(self._half_pair_starts(doc, positions)))
-        spun = _Spun(self, doc, lex_spans + phr_spans + [(i, j) for _, i, j, _ in hits]
-                     + [(i, i + 2) for i in pair_starts])
+        # every span any scorer looks at, as arrays (lists of tuples convert slowly)
+        pos = np.array(positions, dtype=np.int64)
+        phr_ij = np.array(phr_spans, dtype=np.int64).reshape(-1, 2)
+        hit_ij = np.array([(i, j) for _, i, j, _ in hits], dtype=np.int64).reshape(-1, 2)
+        idx = np.array(pair_starts, dtype=np.int64)
+        spun = _Spun(self, doc, np.concatenate([pos, phr_ij[:, 0], hit_ij[:, 0], idx]),
+                     np.concatenate([pos + 1, phr_ij[:, 1], hit_ij[:, 1], idx + 2]))
         # pass 1
         q = _Queries()
         spun.plan(q)
         lex = phr = None
         if lex_entries:
-            lex = self._stack(lex_spans, lex_entries)
+            lex = self._stack(pos, pos + 1, lex_entries)
             lex["entries"] = lex_entries
             sl_short = self._shortlist_queries(q, doc, lex)
         if phr_entries:
-            phr = self._stack(phr_spans, phr_entries)
+            phr = self._stack(phr_ij[:, 0], phr_ij[:, 1], phr_entries)
             phr_win = self._window(q, doc, phr["I"][phr["grp"]], phr["J"][phr["grp"]], phr["flat"], phr["off"],
                                    phr["lens"])
         keys = [self._profile_key(prof, key) for prof, _, _, key in hits]  # once per hit: both uses below
@@ -792,7 +794,6 @@ class Engine:
         prof_J = np.array([r[1] for r in prof_rows], dtype=np.int64)
         prof_win = self._window(q, doc, prof_I, prof_J,
                                 *_ragged([self._word_ids(r[2]) for r in prof_rows]))
-        idx = np.array(pair_starts, dtype=np.int64)
         sl_pmi = q.add(doc.ids[idx + 1], doc.ids[idx], np.full(len(idx), -1))
         q.run(self.lm)
         spun.finish(q)
