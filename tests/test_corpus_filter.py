@@ -259,3 +259,13 @@ def test_two_workers_gz_with_malformed_lines(tmp_path):
                      "--chunk-size", "4", "--no-progress"]) == 0
     a, b = (_read_jsonl(tmp_path / f"o{n}" / "m.jsonl.gz") for n in (1, 2))
     assert a == b and len(a) == 31 and a[3]["unspin_line"] == 4
+
+
+def test_default_chunk_size_follows_the_mode():
+    # full mode is ~30x slower per record: smaller chunks keep workers evenly loaded
+    from unspin.corpus.batch import Options
+    from unspin.corpus.run import FAST_CHUNK, FULL_CHUNK, Settings
+
+    assert Settings("out", Options(fast=True)).chunk_size == FAST_CHUNK
+    assert Settings("out", Options(fast=False)).chunk_size == FULL_CHUNK < FAST_CHUNK
+    assert Settings("out", Options(fast=False), chunk_size=7).chunk_size == 7

@@ -54,8 +54,9 @@ def add_parser(subparsers) -> None:
     p.add_argument("--no-text", action="store_true", help="leave the text field out of the output")
     p.add_argument("--format", default="auto", choices=("auto", "jsonl", "jsonl.gz", "jsonl.zst", "parquet"),
                    help="output format (default: like the input; WARC -> jsonl.gz)")
-    p.add_argument("--chunk-size", type=positive_int, default=1000, metavar="N",
-                   help="records per resumable chunk (default 1000)")
+    p.add_argument("--chunk-size", type=positive_int, default=None, metavar="N",
+                   help="records per resumable chunk and per worker task (default 1000 with --fast, "
+                        "200 in full mode)")
     _common(p)
 
     p = subparsers.add_parser("screen", help="screen a folder of PDF/HTML/TXT/MD files: one CSV row per file",

@@ -47,6 +47,13 @@ class Stats:
             setattr(self, k, getattr(self, k) + v)
 
 
+#: Records per resumable chunk. A chunk is also the unit handed to a worker, so at the
+#: end of each shard workers idle while the last chunks finish: in full mode (~100
+#: records/s per core) 1,000-record chunks left one of 2 workers idle for a fifth of a
+#: 5,000-record run; 200 keep them even. Fast mode scores ~3,000 records/s.
+FAST_CHUNK, FULL_CHUNK = 1000, 200
+
+
 @dataclass
 class Settings:
     output: str
@@ -55,10 +62,14 @@ class Settings:
     id_field: str = "id"
     drop: bool = False
     workers: int = 1
-    chunk_size: int = 1000
+    chunk_size: int | None = None  # None: FAST_CHUNK or FULL_CHUNK records, by mode
     output_format: str = "auto"  # auto | jsonl | jsonl.gz | jsonl.zst | parquet
     progress: bool | None = None  # None: only on a TTY and outside CI
     keep_text: bool = True
+
+    def __post_init__(self):
+        if self.chunk_size is None:
+            self.chunk_size = FAST_CHUNK if self.options.fast else FULL_CHUNK
 
     def fingerprint(self) -> dict[str, Any]:
         """What must not change between a run and its resumption."""
