@@ -251,8 +251,11 @@ def raw_batch(lm: TrieLM, words, hist1, hist2) -> np.ndarray:
 
     # P(w | h1): bigram if present, else unigram + backoff(h1)
     bpos, bfound = lm.bigram_hash.find_slot((uw << kb) | u1, has1)
-    out = np.where(bfound, lm.bigram_slot_logprob[bpos],
-                   lm.unigram_logprob[w] + np.where(has1, lm.unigram_backoff[np.where(has1, h1, 0)], np.float32(0)))
+    out = lm.bigram_slot_logprob[bpos]
+    miss = np.flatnonzero(~bfound)  # the unigram fallback only where no bigram is stored
+    if len(miss):
+        wm, hm, h1m = w[miss], has1[miss], h1[miss]
+        out[miss] = lm.unigram_logprob[wm] + np.where(hm, lm.unigram_backoff[np.where(hm, h1m, 0)], np.float32(0))
     # backoff of the history "h2 h1" (stored under key h1 << 21 | h2), looked up once per
     # run of equal histories: the engine queues a word's candidates one after another in
     # the same context (half its queries), so this saves a third of those lookups

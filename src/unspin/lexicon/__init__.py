@@ -494,18 +494,24 @@ class Lexicon:
         row = self._cand_row(key) if n <= self.rank_top else None
         if row is None:
             return [(c.text, c.logprior) for c in self.ranked_candidates(spun, n)]
-        return [(t, p) for t, p, _ in self._table_row(row)[:n]]
+        return self._table_row(row, n, with_source=False)
 
-    def _table_row(self, row: int) -> list[tuple[str, float, int]]:
-        """(text, logprior rounded as in Candidate, source code) of one precomputed row."""
+    def _table_row(self, row: int, n: int | None = None, with_source: bool = True) -> list[tuple]:
+        """(text, logprior rounded as in Candidate, source code) of one precomputed row's
+        first ``n`` entries (all by default); (text, logprior) without ``with_source``."""
         a, b = self._cindptr[row:row + 2].tolist()
-        if a == b:
+        if n is not None:
+            b = min(b, a + n)
+        if a >= b:
             return []
         raw = self._ctext[3 * a:3 * b].tobytes()
         fb = int.from_bytes
         packed = [fb(raw[k:k + 3], "little") for k in range(0, len(raw), 3)]
         priors = self._cprior[a:b].tolist()
         V, strings, extra = len(self.strings), self.strings, self._extra
+        if not with_source:  # the engine's per-word path
+            return [(strings[t >> 2] if t >> 2 < V else extra[(t >> 2) - V], round(p, 4))
+                    for t, p in zip(packed, priors)]
         return [(strings[t >> 2] if t >> 2 < V else extra[(t >> 2) - V], round(p, 4), t & 3)
                 for t, p in zip(packed, priors)]
 
