@@ -760,8 +760,7 @@ class Engine:
         # Bound the per-string caches on long corpus runs (only between documents:
         # the scorers below rely on entries they just added).
         if len(self._cands_cache) > CANDS_CACHE_LIMIT:
-            self._cands_cache.clear()
-            self._arena = _Arena()  # (the rows of the strings just dropped)
+            self._clear_cands()
         for cache, limit in self._bounded_caches():
             if len(cache) > limit:
                 cache.clear()
@@ -1369,13 +1368,16 @@ class Engine:
                 (self._rev_cache, 20_000),  # ~3-8 KB each
                 (self._term_ids_cache, 100_000), (self._half_cache, 200_000), (self._prose_cache, 500_000))
 
+    def _clear_cands(self) -> None:
+        self._cands_cache.clear()
+        self._arena = _Arena()  # the rows of the strings just dropped
+
     def clear_caches(self) -> None:
         """Forget every per-string answer computed so far, the engine's and the lexicon's
         (results do not change; the next texts are as slow as on a fresh engine whose
         tables are loaded). Benchmarks use it to start equal."""
         with self._lock:
-            self._cands_cache.clear()
-            self._arena = _Arena()
+            self._clear_cands()
             self._profile_cache.clear()
             for cache, _ in self._bounded_caches():
                 cache.clear()

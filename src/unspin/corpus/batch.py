@@ -122,8 +122,7 @@ def _full_group(texts: list[str], opts: Options, thr: float) -> list[dict[str, A
     from ..detect import default_engine
 
     engine = default_engine()
-    if not _warmed:  # a corpus run pays the lazy loads (lemminflect, indexes) once, up front
-        warm_engine()
+    warm_engine()  # a corpus run pays the lazy loads (lemminflect, indexes) once, up front
     try:
         reports = engine.check_many(texts, threshold=thr, profile=opts.profile)
     except Exception:  # score one by one, so one bad text cannot fail its neighbours

@@ -116,29 +116,30 @@ def _lower_lookup(word: str, main: dict, overrides: dict) -> dict | None:
     return out
 
 
+def _lemminflect_answer(word: str, first_table: int, public_name: str) -> dict:
+    """lemminflect's ``getAll*`` answer for ``word``: from its tables (``first_table``
+    and the overrides after it) when :func:`_lower_lookup` can, else from the public
+    function ``public_name``."""
+    tables = _lemminflect_tables()
+    got = _lower_lookup(word, tables[first_table], tables[first_table + 1]) if tables else None
+    if got is None:
+        import lemminflect
+
+        got = getattr(lemminflect, public_name)(word)
+    return got
+
+
 @functools.lru_cache(maxsize=200_000)
 def _all_lemmas(word: str) -> tuple[tuple[str, tuple[str, ...]], ...]:
     """lemminflect's ``getAllLemmas`` as ((upos, lemmas), ...): tuples, not a dict, so
     the cyclic GC stops scanning the cached answers (a dict of tuples stays tracked)."""
-    tables = _lemminflect_tables()
-    got = _lower_lookup(word, tables[0], tables[1]) if tables else None
-    if got is None:
-        from lemminflect import getAllLemmas
-
-        got = getAllLemmas(word)
-    return tuple((u, tuple(ls)) for u, ls in got.items())
+    return tuple((u, tuple(ls)) for u, ls in _lemminflect_answer(word, 0, "getAllLemmas").items())
 
 
 @functools.lru_cache(maxsize=100_000)
 def _all_inflections(lemma: str) -> dict[str, tuple[str, ...]]:
     """lemminflect's ``getAllInflections``, once per lemma (its answer holds every tag)."""
-    tables = _lemminflect_tables()
-    got = _lower_lookup(lemma, tables[2], tables[3]) if tables else None
-    if got is None:
-        from lemminflect import getAllInflections
-
-        got = getAllInflections(lemma)
-    return got
+    return _lemminflect_answer(lemma, 2, "getAllInflections")
 
 
 # lemminflect's fall-back tags when a lemma lacks the asked one (LexicalUtils.pennTagAlts)
@@ -234,7 +235,7 @@ def inflect(term: str, tag: str, wn_posmask: int = -1) -> str | None:
     w = words[idx]
     if not _WORD_RE.match(w) or "'" in w:
         return None
-    upos = {"N": "NOUN", "V": "VERB", "J": "ADJ", "R": "ADV"}[tag[0]]
+    upos = _TAG_UPOS[tag[0]]
     known = dict(_all_lemmas(w))
     if len(words) > 1 and upos == "VERB" and "VERB" not in known:
         return None  # "positive declaration" is no verb phrase
