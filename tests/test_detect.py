@@ -64,6 +64,31 @@ def test_profile_learned_from_examples_restores_held_apart_copy():
     assert r.spinner == "test-spinner" and r.spinner_confidence > 0
 
 
+def test_profile_findings_count_as_far_as_the_text_is_spun():
+    # A profile's rates hold in text its spinner wrote; the document's score is the
+    # chance that this text is such a text, so a profile finding's confidence is the
+    # product (the score itself keeps the unweighted evidence).
+    from unspin.detect import _sigmoid, default_engine
+
+    pairs = [("Analysts mentioned the monetary outlook was weak.", "Analysts said the financial outlook was weak."),
+             ("The minister mentioned that monetary policy would change.", "The minister said that financial policy would change.")]
+    prof = learn_profile(pairs, name="test-spinner")
+    eng = default_engine()
+    text = ("The committee met on Tuesday evening in the town hall. Members discussed the budget, the "
+            "new library and the state of the roads, which have suffered after a wet winter. Several "
+            "residents asked about parking near the school, and a local teacher spoke about the bus "
+            "service. The mayor mentioned that repairs would start in spring, once the contracts are "
+            "signed. The next meeting will take place in March.")
+    _, props = eng.proposals(text, profile=prof)
+    own = {(p.i, p.j): _sigmoid(p.logodds) for p in props if p.kind == "profile"}
+    r = eng.check(text, profile=prof)
+    assert r.score < 0.5
+    said = [f for f in r.findings if f.kind == "profile"]
+    assert own and max(own.values()) >= 0.5  # confident on its own ...
+    assert all(f.confidence == pytest.approx(r.score * max(own.values()), abs=2e-3) for f in said)
+    assert "mentioned" in r.restored  # ... but not in a text that does not read as spun
+
+
 def test_no_profile_still_uses_thesaurus_and_lm():
     r = unspin.check("Investors looked for secure sanctuaries as markets fell.", profile=None)
     assert any("sanctuaries" in f.text for f in r.findings)

@@ -57,9 +57,10 @@ from .tokens import STOPWORDS, Token, case_like, sentence_starts, tokenize_upto
 #: Data the document-score calibration was fitted on (the benchmark prints it).
 CALIBRATION_SOURCES = "synthetic spins of clean_news.jsonl (index % 5 != 0) and those clean texts"
 
-#: A finding's suggestion is applied to ``Report.restored`` when P(substituted) x
-#: P(suggestion is the original) reaches this (``Finding.applied``).
-APPLY_CONFIDENCE = 0.5
+#: A finding's suggestion is applied to ``Report.restored`` when that is expected to
+#: help (:func:`applies`); this is the least joint chance it needs in any case, so the
+#: restored text is not filled with long shots (one in four that it is the original).
+APPLY_CONFIDENCE = 0.25
 #: Findings below this confidence are not reported at all.
 REPORT_CONFIDENCE = 0.35
 #: Safety limit: documents longer than this many words are scored on their first
@@ -823,8 +824,11 @@ class Engine:
         """Drop single-word thesaurus proposals for a word that forms, with a neighbour
         (neither a stopword), a pair written so in genuine technical prose
         (:meth:`_in_prose`): "segmentation" in "segmentation method" is the writer's
-        word, however much likelier the news LM finds "division". Profile proposals
-        (a spinner's learned habits) are kept."""
+        word, however much likelier the news LM finds "division". Likewise a two-word
+        phrase read as a thesaurus rendering of a shorter wording when that pair is
+        written so in technical prose ("computed tomography" is not the spinner's
+        "cat"; "financial institution" for "bank" is not in that prose and stays).
+        Profile proposals (a spinner's learned habits) are kept."""
         lw, n = doc.lw, len(doc.lw)
 
         def prose(a: int) -> bool:  # tokens a, a+1
@@ -832,7 +836,8 @@ class Engine:
                     and doc.space_between(a) and self._in_prose(lw[a], lw[a + 1]))
 
         return [p for p in props
-                if not (p.kind in ("substitution", "name") and p.j - p.i == 1 and (prose(p.i - 1) or prose(p.i)))]
+                if not ((p.kind in ("substitution", "name") and p.j - p.i == 1 and (prose(p.i - 1) or prose(p.i)))
+                        or (p.kind == "phrase" and p.j - p.i == 2 and prose(p.i)))]
 
     def _drop_inside_terms(self, doc: _Doc, props: list[_Proposal]) -> list[_Proposal]:
         """Drop thesaurus proposals whose every word belongs to a technical term as
@@ -1468,6 +1473,8 @@ class Engine:
         features = _features([f for _, f in kept], len(doc.tokens))
         score = self._score(features)
         spinner, spinner_conf = _spinner(kept)  # from the same evidence as the score
+        if score < 1.0 and any(pr.kind == "profile" for pr, _ in kept):
+            kept = self._kept(doc, _profile_presence(proposals, score))
         shift = self.doc_shift
         if shift and score >= threshold:
             # The thesaurus models were fitted on clean and spun texts together, so their
@@ -1516,8 +1523,8 @@ class Engine:
         suggestion = case(pr.suggestion)
         alts = [case(a) for a in pr.alternatives if a != pr.suggestion]
         local = conf if not pr.shift else _sigmoid(pr.logodds - pr.shift)
-        restore = local if pr.restore_prob is None else local * pr.restore_prob
-        return Finding(start, end, span, suggestion, alts, conf, pr.reason, pr.kind, restore >= APPLY_CONFIDENCE)
+        return Finding(start, end, span, suggestion, alts, conf, pr.reason, pr.kind,
+                       applies(local, 1.0 if pr.restore_prob is None else pr.restore_prob))
 
     def _score(self, features: dict[str, float]) -> float:
         cal = self.calibration
@@ -1543,6 +1550,40 @@ def profile_lift(prof: Profile, key: str, lm: LanguageModel) -> float:
     expected = prof.words * 10 ** lm.sequence_logprob(key.split())
     lift = math.log((prof.seen.get(key, 0) + 0.5) / (expected + 0.5))
     return min(max(lift - math.log(4.0), -4.0), 2.0)
+
+
+def applies(p_substituted: float, p_original: float) -> bool:
+    """Whether to apply a suggestion: P(the span was substituted) times P(the suggestion
+    is the original, given that) outweighs the chance the span is the writer's own
+    wording, and reaches :data:`APPLY_CONFIDENCE`.
+
+    A wrong guess on a substituted word costs nothing (the word was wrong already);
+    changing a word the writer chose does. So a span that is almost surely substituted
+    is restored with its likeliest original even when that original is uncertain, and
+    an uncertain span only with a near-certain original:
+
+    >>> applies(0.9, 0.4), applies(0.6, 0.9), applies(0.6, 0.6), applies(0.99, 0.2)
+    (True, True, False, False)
+    """
+    joint = p_substituted * p_original
+    return joint >= APPLY_CONFIDENCE and joint >= 1.0 - p_substituted
+
+
+def _profile_presence(proposals: list[_Proposal], score: float) -> list[_Proposal]:
+    """Profile proposals weighted by the document's score.
+
+    A profile's rates were learned from texts that spinner did spin, so they say how
+    likely a word is its substitution *given* the text is its output; on its own a
+    clean paper's "analysis" would be "research" at 0.89. The document's calibrated
+    score is the chance that it is spun at all, so a profile proposal's probability
+    becomes score x its own (the score keeps the unweighted evidence: no feedback).
+    """
+    out = []
+    for pr in proposals:
+        if pr.kind == "profile":
+            pr = dataclasses.replace(pr, logodds=_logit(score * _sigmoid(pr.logodds)))
+        out.append(pr)
+    return out
 
 
 def _select(proposals: list[_Proposal], doc: _Doc, first: Sequence[_Proposal] = ()) -> list[_Proposal]:
@@ -1602,7 +1643,7 @@ def _spinner(kept: list[tuple[_Proposal, Finding]]) -> tuple[str | None, float]:
     """The profile that explains most of the findings, with the share (of confidence) it explains."""
     counts: dict[str, float] = {}
     for pr, f in kept:
-        if pr.profile is not None and f.confidence >= APPLY_CONFIDENCE:
+        if pr.profile is not None and f.applied:  # conf >= 0.5: profile proposals carry P(original) in it
             counts[pr.profile] = counts.get(pr.profile, 0.0) + f.confidence
     if not counts:
         return None, 0.0
