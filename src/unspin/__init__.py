@@ -35,7 +35,7 @@ def __getattr__(name: str):
 
 
 def check(text: str, *, threshold: float | None = None, profile: "str | object | None" = "auto",
-          index: "object | None" = None) -> Report:
+          index: "object | None" = None, mlm: "object | None" = None, mlm_weight: float | None = None) -> Report:
     """Score ``text`` for spinning, list suspicious spans and restore them.
 
     ``profile`` is a spinner profile name, a :class:`unspin.profiles.Profile`,
@@ -43,10 +43,17 @@ def check(text: str, *, threshold: float | None = None, profile: "str | object |
     ``None`` (thesaurus + language model only).
     ``index`` (an :class:`unspin.Index` or a path to one): also look for the source
     of ``text`` there and put it, with the word alignment, in ``Report.source``.
+    ``mlm`` (a :class:`unspin.mlm.MaskedLM` or the path of a local BERT model folder):
+    re-score the findings with that masked language model (:func:`unspin.mlm.rescore`;
+    ``mlm_weight`` overrides its evidence weight). Optional: ``pip install "unspin[mlm]"``.
     """
     from .detect import check as _check
 
     report = _check(text, threshold=threshold, profile=profile)
+    if mlm is not None:
+        from .mlm import MLM_WEIGHT, rescore
+
+        report = rescore(report, text, mlm, weight=MLM_WEIGHT if mlm_weight is None else mlm_weight)
     if index is not None:
         import dataclasses
 

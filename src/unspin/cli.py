@@ -106,6 +106,28 @@ def _style(value: str) -> str:
 # --------------------------------------------------------------------------- parser
 
 
+def _mlm_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--mlm", metavar="DIR",
+                   help="re-score the findings with a BERT masked language model you have locally (a Hugging Face "
+                        "folder with config.json, model.safetensors and tokenizer.json or vocab.txt, e.g. SciBERT); "
+                        "needs pip install 'unspin[mlm]'; nothing is downloaded")
+    p.add_argument("--mlm-weight", type=float, default=None, metavar="W",
+                   help="weight of the masked LM's evidence in a finding's log-odds (default 0.5)")
+
+
+def _mlm_kwargs(args: argparse.Namespace) -> dict[str, Any]:
+    """``mlm``/``mlm_weight`` for unspin.check from ``--mlm``/``--mlm-weight`` (none without
+    ``--mlm``); a model folder that cannot be used is an input error, reported before any work."""
+    if args.mlm is None:
+        return {}
+    from .mlm import MLMError, load
+
+    try:
+        return {"mlm": load(args.mlm), "mlm_weight": args.mlm_weight}
+    except MLMError as exc:
+        raise InputError(f"--mlm: {exc}", exit_code=3 if os.path.isdir(args.mlm) else 4) from None
+
+
 def build_parser() -> argparse.ArgumentParser:
     from . import __version__
 
@@ -136,11 +158,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--max-findings", type=non_negative_int, default=50, metavar="N",
                    help="show at most N findings in the human output (default 50, 0 = all)")
     p.add_argument("--fail-on-spun", action="store_true", help="exit with status 1 when the text is judged spun")
+    _mlm_options(p)
 
     p = sub.add_parser("restore", help="print the text with suspected substitutions reversed",
                        description="Print FILE with suspected spinner substitutions replaced by the likely original words.")
     p.add_argument("file", nargs="?", metavar="FILE", help=file_help)
     p.add_argument("--example", action="store_true", help="restore the bundled spun example article instead of FILE")
+    _mlm_options(p)
 
     p = sub.add_parser("spin", help="spin a text synthetically (for testing detectors)",
                        description="Spin FILE synthetically, e.g. to build test data with a known answer.")
@@ -242,7 +266,7 @@ def _dispatch(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
 
     if args.command == "check":
         profile = None if args.no_profile else _profile_arg(args.profile)
-        report = unspin.check(doc.text, threshold=args.threshold, profile=profile)
+        report = unspin.check(doc.text, threshold=args.threshold, profile=profile, **_mlm_kwargs(args))
         if args.json:
             _write(json.dumps(report.to_dict()) + "\n")
         else:
@@ -251,7 +275,7 @@ def _dispatch(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
         return 1 if (args.fail_on_spun and report.is_spun) else 0
 
     if args.command == "restore":
-        restored = unspin.restore(doc.text)
+        restored = unspin.restore(doc.text, **_mlm_kwargs(args))
         _write(restored if restored.endswith("\n") else restored + "\n")
         return 0
 

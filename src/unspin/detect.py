@@ -90,6 +90,8 @@ class Params:
 
 
 PARAMS = Params()
+#: Other readings of a jointly re-scored pair listed as a finding's alternatives.
+JOINT_ALTERNATIVES = 4
 #: Channel log-prior for leaving a word of a jointly re-scored pair as it is.
 KEEP_PRIOR = math.log(0.3)
 LN10 = math.log(10.0)
@@ -1054,11 +1056,13 @@ class Engine:
         fit = (F[:, _GAIN] * LN10 + F[:, _CHANNEL]).tolist()
         best: dict[int, int] = {}   # the suggestion
         top: dict[int, float] = {}  # the evidence that the pair was spun at all: its best score
+        readings: dict[int, list[int]] = {}  # every reading of a span, for the alternatives
         for k, r in enumerate(rows):
             b = best.get(r[0])
             if b is None or (known[k], fit[k]) > (known[b], fit[b]):
                 best[r[0]] = k
             top[r[0]] = max(top.get(r[0], -math.inf), lo[k])
+            readings.setdefault(r[0], []).append(k)
         # A pair that keeps one word and restores the other as an overlapping pair does,
         # which restores both, is part of that pair's reading ("woodland classifier" ->
         # "forest classifier" beside "irregular woodland" -> "random forest"): it is
@@ -1093,7 +1097,10 @@ class Engine:
             reason = (f"rare collocation; '{text}'{known_term} is a common pairing of their synonyms "
                       f"and {10 ** f['gain']:.0f}x more likely than '{w1} {w2}' here" if f["gain"] > 0 else
                       f"rare collocation '{w1} {w2}'; '{text}'{known_term} pairs their synonyms")
-            out.append(_Proposal(i, i + 2, text, [], top[i], reason, "tortured", f))
+            others = sorted((x for x in readings[i] if x != k), key=lambda x: (known[x], fit[x]), reverse=True)
+            alts = list(dict.fromkeys(t for x in others for t in (f"{rows[x][3]} {rows[x][4]}",)
+                                      if t != text and t != f"{w1} {w2}"))[:JOINT_ALTERNATIVES]
+            out.append(_Proposal(i, i + 2, text, alts, top[i], reason, "tortured", f))
         return out
 
     def _cands(self, keys: list[str]) -> list[_Cands | None]:

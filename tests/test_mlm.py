@@ -1,0 +1,194 @@
+"""The optional masked-LM backend (unspin.mlm), with tiny BERT checkpoints built here.
+
+No real model is available offline, so these tests build BERT folders in the Hugging
+Face layout (config.json, model.safetensors, tokenizer.json / vocab.txt) with random
+weights, and rig the output bias where a test needs the model to prefer a word.
+"""
+from __future__ import annotations
+
+import json
+import math
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+pytest.importorskip("safetensors")
+pytest.importorskip("tokenizers")
+
+import unspin  # noqa: E402
+from unspin.mlm import MaskedLM, MLMError, rescore  # noqa: E402
+
+TEXT = "Investors looked for secure sanctuaries as markets fell."
+SPECIAL = ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]"]
+BASE_WORDS = "investors looked for secure as markets fell . the a of".split()
+
+
+def make_bert(folder: Path, words: list[str], *, favour: tuple[str, ...] = (), hidden: int = 16,
+              layers: int = 2, tokenizer_json: bool = True, prefix: str = "bert.", old_ln_names: bool = False,
+              head: bool = True, seed: int = 0) -> Path:
+    """A tiny BertForMaskedLM checkpoint; ``favour``: vocabulary words the head prefers everywhere."""
+    from safetensors.numpy import save_file
+    from tokenizers import BertWordPieceTokenizer
+
+    folder.mkdir(parents=True, exist_ok=True)
+    vocab = SPECIAL + list(dict.fromkeys(w.lower() for w in words))
+    (folder / "vocab.txt").write_text("\n".join(vocab) + "\n", encoding="utf-8")
+    if tokenizer_json:
+        BertWordPieceTokenizer(str(folder / "vocab.txt"), lowercase=True).save(str(folder / "tokenizer.json"))
+        (folder / "vocab.txt").unlink()
+    V, H, I = len(vocab), hidden, 2 * hidden
+    cfg = {"model_type": "bert", "vocab_size": V, "hidden_size": H, "num_hidden_layers": layers,
+           "num_attention_heads": 2, "intermediate_size": I, "max_position_embeddings": 128,
+           "type_vocab_size": 2, "layer_norm_eps": 1e-12, "hidden_act": "gelu"}
+    (folder / "config.json").write_text(json.dumps(cfg), encoding="utf-8")
+    rng = np.random.default_rng(seed)
+
+    def r(*shape):
+        return (rng.standard_normal(shape) * 0.2).astype(np.float32)
+
+    g, b = ("gamma", "beta") if old_ln_names else ("weight", "bias")
+    w = {"embeddings.word_embeddings.weight": r(V, H), "embeddings.position_embeddings.weight": r(128, H),
+         "embeddings.token_type_embeddings.weight": r(2, H),
+         f"embeddings.LayerNorm.{g}": np.ones(H, np.float32), f"embeddings.LayerNorm.{b}": np.zeros(H, np.float32)}
+    for i in range(layers):
+        p = f"encoder.layer.{i}."
+        for k in ("query", "key", "value"):
+            w[p + f"attention.self.{k}.weight"], w[p + f"attention.self.{k}.bias"] = r(H, H), r(H)
+        w[p + "attention.output.dense.weight"], w[p + "attention.output.dense.bias"] = r(H, H), r(H)
+        w[p + f"attention.output.LayerNorm.{g}"], w[p + f"attention.output.LayerNorm.{b}"] = 1 + r(H), r(H)
+        w[p + "intermediate.dense.weight"], w[p + "intermediate.dense.bias"] = r(I, H), r(I)
+        w[p + "output.dense.weight"], w[p + "output.dense.bias"] = r(H, I), r(H)
+        w[p + f"output.LayerNorm.{g}"], w[p + f"output.LayerNorm.{b}"] = 1 + r(H), r(H)
+    w = {prefix + k: v for k, v in w.items()}
+    if head:
+        bias = np.zeros(V, np.float32)
+        for word in favour:
+            bias[vocab.index(word.lower())] = 30.0
+        bias[vocab.index("[UNK]")] = -30.0 if favour else 0.0
+        w.update({"cls.predictions.transform.dense.weight": r(H, H), "cls.predictions.transform.dense.bias": r(H),
+                  f"cls.predictions.transform.LayerNorm.{g}": np.ones(H, np.float32),
+                  f"cls.predictions.transform.LayerNorm.{b}": np.zeros(H, np.float32),
+                  "cls.predictions.bias": bias})
+    save_file(w, str(folder / "model.safetensors"))
+    return folder
+
+
+@pytest.fixture(scope="module")
+def finding():
+    """The engine's finding on 'sanctuaries' (without a masked LM), with its candidates."""
+    r = unspin.check(TEXT, profile=None)
+    f = next(f for f in r.findings if "sanctuaries" in f.text)
+    assert f.alternatives, f
+    return r, f
+
+
+def test_load_and_fill_in(tmp_path):
+    m = MaskedLM.load(make_bert(tmp_path / "m", BASE_WORDS + ["havens"]))
+    assert m.pieces("Investors fell") == [m.tokenizer.token_to_id("investors"), m.tokenizer.token_to_id("fell")]
+    (s,) = m.score_many([("Investors looked for secure", "as markets fell.", ["havens", "xyzzy", ""])])
+    assert all(x <= 0 for x in s[:2]) and s[2] == -math.inf  # log-probabilities; nothing to score: -inf
+    # a batch gives each item what it gets alone (padding is masked out of attention)
+    items = [("a", "b", ["havens"]), ("Investors looked for secure", "as markets fell .", ["havens", "the a"])]
+    together = m.score_many(items)
+    alone = [m.score_many([it])[0] for it in items]
+    np.testing.assert_allclose(np.array(sum(together, [])), np.array(sum(alone, [])), rtol=1e-4, atol=1e-4)
+    # the context matters
+    assert m.score_many([("the", "markets", ["havens"])]) != m.score_many([("investors", "fell", ["havens"])])
+
+
+def test_vocab_txt_old_names_and_no_prefix_load_alike(tmp_path):
+    a = MaskedLM.load(make_bert(tmp_path / "a", BASE_WORDS))
+    b = MaskedLM.load(make_bert(tmp_path / "b", BASE_WORDS, tokenizer_json=False, prefix="", old_ln_names=True))
+    item = [("investors looked", "markets fell", ["secure", "the a"])]
+    np.testing.assert_allclose(a.score_many(item), b.score_many(item), rtol=1e-5)
+
+
+def test_masked_lm_choice_becomes_the_suggestion(tmp_path, finding):
+    report, f = finding
+    target = f.alternatives[-1]  # the engine's last choice
+    m = make_bert(tmp_path / "m", BASE_WORDS + target.split(), favour=tuple(target.split()))
+    r = unspin.check(TEXT, profile=None, mlm=m)
+    g = next(x for x in r.findings if x.start == f.start)
+    assert g.suggestion.lower() == target.lower()
+    assert g.confidence > f.confidence and "masked LM" in g.reason and target in g.reason
+    assert sorted(map(str.lower, [g.suggestion, *g.alternatives])) == sorted(map(str.lower, [f.suggestion, *f.alternatives]))
+    assert r.score == report.score  # the calibrated document score is the engine's
+    if g.applied:
+        assert target.lower() in r.restored.lower()
+
+
+def test_masked_lm_that_likes_the_text_as_written_withdraws_the_finding(tmp_path, finding):
+    _, f = finding
+    m = make_bert(tmp_path / "m", BASE_WORDS + ["sanctuaries"], favour=("secure", "sanctuaries"))
+    r = unspin.check(TEXT, profile=None, mlm=str(m))
+    g = [x for x in r.findings if x.start == f.start]
+    assert not g or (g[0].confidence < f.confidence and not g[0].applied)
+    assert "sanctuaries" in r.restored
+
+
+def test_rescore_weight_zero_keeps_confidences(tmp_path, finding):
+    report, f = finding
+    m = MaskedLM.load(make_bert(tmp_path / "m", BASE_WORDS, seed=3))
+    r = rescore(report, TEXT, m, weight=0.0)
+    assert [x.confidence for x in r.findings] == [x.confidence for x in report.findings]
+    assert [(x.start, x.end) for x in r.findings] == [(x.start, x.end) for x in report.findings]
+
+
+@pytest.mark.parametrize("breakage, message", [
+    ("missing", "folder not found"),
+    ("no-config", "no config.json"),
+    ("gpt2", "model_type 'gpt2' is not supported"),
+    ("bin-only", "pytorch_model.bin: convert it once"),
+    ("no-head", "no masked-LM head"),
+    ("no-tokenizer", "no tokenizer.json or vocab.txt"),
+])
+def test_unusable_folders_explain_themselves(tmp_path, breakage, message):
+    folder = tmp_path / "m"
+    if breakage != "missing":
+        make_bert(folder, BASE_WORDS, head=breakage != "no-head")
+    if breakage == "no-config":
+        (folder / "config.json").unlink()
+    elif breakage == "gpt2":
+        (folder / "config.json").write_text(json.dumps({"model_type": "gpt2"}))
+    elif breakage == "bin-only":
+        (folder / "model.safetensors").rename(folder / "pytorch_model.bin")
+    elif breakage == "no-tokenizer":
+        (folder / "tokenizer.json").unlink()
+    with pytest.raises(MLMError, match=message):
+        MaskedLM.load(folder)
+
+
+def test_cli_mlm_option(tmp_path):
+    art = tmp_path / "a.txt"
+    art.write_text(TEXT + "\n", encoding="utf-8")
+    model = make_bert(tmp_path / "m", BASE_WORDS)
+    run = lambda *a: subprocess.run([sys.executable, "-m", "unspin", *a], capture_output=True, text=True)  # noqa: E731
+    ok = run("check", str(art), "--json", "--no-profile", "--mlm", str(model))
+    assert ok.returncode == 0, ok.stderr
+    rep = json.loads(ok.stdout)
+    assert any("masked LM" in f["reason"] for f in rep["findings"])
+    assert run("restore", str(art), "--mlm", str(model), "--mlm-weight", "0").returncode == 0
+    missing = run("check", str(art), "--mlm", str(tmp_path / "nope"))
+    assert missing.returncode == 4 and missing.stderr.count("\n") == 1 and "folder not found" in missing.stderr
+    (model / "config.json").write_text("{}")
+    bad = run("check", str(art), "--mlm", str(model))
+    assert bad.returncode == 3 and "not supported" in bad.stderr and "Traceback" not in bad.stderr
+
+
+def test_matches_transformers_when_installed(tmp_path):
+    """Cross-check the numpy forward pass with Hugging Face's BertForMaskedLM (needs torch)."""
+    torch = pytest.importorskip("torch")
+    transformers = pytest.importorskip("transformers")
+    folder = make_bert(tmp_path / "m", BASE_WORDS + ["havens"])
+    ours = MaskedLM.load(folder)
+    theirs = transformers.BertForMaskedLM.from_pretrained(str(folder), local_files_only=True).eval()
+    ids = np.array([[ours.cls, *ours.pieces("investors looked for"), ours.mask, *ours.pieces("as markets fell"), ours.sep]])
+    with torch.no_grad():
+        logits = theirs(input_ids=torch.tensor(ids)).logits[0].numpy()
+    pos = int(np.flatnonzero(ids[0] == ours.mask)[0])
+    expect = logits[pos] - np.logaddexp.reduce(logits[pos])
+    got = ours.log_probs(ours.hidden(ids, np.ones_like(ids, dtype=bool))[0, pos][None])[0]
+    np.testing.assert_allclose(got, expect, atol=1e-4)
