@@ -178,6 +178,52 @@ def test_cli_mlm_option(tmp_path):
     assert bad.returncode == 3 and "not supported" in bad.stderr and "Traceback" not in bad.stderr
 
 
+def test_forward_pass_matches_a_plain_loop(tmp_path):
+    """The vectorised pass against the BERT equations written out token by token and head by head."""
+    from safetensors.numpy import load_file
+
+    folder = make_bert(tmp_path / "m", BASE_WORDS, layers=1, seed=5)
+    m = MaskedLM.load(folder)
+    w = {k[5:] if k.startswith("bert.") else k: v for k, v in load_file(str(folder / "model.safetensors")).items()}
+    ids = [m.cls, *m.pieces("investors looked for"), m.mask, m.sep]
+    H, heads = 16, 2
+    d = H // heads
+
+    def ln(v, g, b):
+        return (v - v.mean()) / np.sqrt(v.var() + 1e-12) * g + b
+
+    def gelu(v):
+        return 0.5 * v * (1 + np.array([math.erf(x / math.sqrt(2)) for x in v]))
+
+    e = w["embeddings.word_embeddings.weight"]
+    x = [ln(e[t] + w["embeddings.position_embeddings.weight"][i] + w["embeddings.token_type_embeddings.weight"][0],
+            w["embeddings.LayerNorm.weight"], w["embeddings.LayerNorm.bias"]) for i, t in enumerate(ids)]
+    p = "encoder.layer.0."
+    lin = {k: (w[p + f"attention.self.{k}.weight"], w[p + f"attention.self.{k}.bias"]) for k in ("query", "key", "value")}
+    q, k_, v = ([W @ xi + b for xi in x] for W, b in (lin["query"], lin["key"], lin["value"]))
+    out = []
+    for i in range(len(ids)):
+        ctx = []
+        for h in range(heads):
+            sl = slice(h * d, (h + 1) * d)
+            s = np.array([q[i][sl] @ k_[j][sl] / math.sqrt(d) for j in range(len(ids))])
+            a = np.exp(s - s.max()) / np.exp(s - s.max()).sum()
+            ctx.append(sum(a[j] * v[j][sl] for j in range(len(ids))))
+        c = np.concatenate(ctx)
+        y = ln(w[p + "attention.output.dense.weight"] @ c + w[p + "attention.output.dense.bias"] + x[i],
+               w[p + "attention.output.LayerNorm.weight"], w[p + "attention.output.LayerNorm.bias"])
+        f = w[p + "output.dense.weight"] @ gelu(w[p + "intermediate.dense.weight"] @ y + w[p + "intermediate.dense.bias"])
+        out.append(ln(f + w[p + "output.dense.bias"] + y, w[p + "output.LayerNorm.weight"], w[p + "output.LayerNorm.bias"]))
+    pos = ids.index(m.mask)
+    t = ln(gelu(w["cls.predictions.transform.dense.weight"] @ out[pos] + w["cls.predictions.transform.dense.bias"]),
+           w["cls.predictions.transform.LayerNorm.weight"], w["cls.predictions.transform.LayerNorm.bias"])
+    logits = e @ t + w["cls.predictions.bias"]  # the decoder is tied to the word embeddings
+    expect = logits - np.logaddexp.reduce(logits)
+    arr = np.array([ids])
+    got = m.log_probs(m.hidden(arr, np.ones_like(arr, dtype=bool))[0, pos][None])[0]
+    np.testing.assert_allclose(got, expect, atol=2e-4)
+
+
 def test_matches_transformers_when_installed(tmp_path):
     """Cross-check the numpy forward pass with Hugging Face's BertForMaskedLM (needs torch)."""
     torch = pytest.importorskip("torch")
