@@ -171,6 +171,9 @@ def test_cli_mlm_option(tmp_path):
     rep = json.loads(ok.stdout)
     assert any("masked LM" in f["reason"] for f in rep["findings"])
     assert run("restore", str(art), "--mlm", str(model), "--mlm-weight", "0").returncode == 0
+    html = run("report", str(art), "--mlm", str(model), "-o", str(tmp_path / "r.html"))
+    assert html.returncode == 0, html.stderr
+    assert "masked LM" in (tmp_path / "r.html").read_text(encoding="utf-8")
     missing = run("check", str(art), "--mlm", str(tmp_path / "nope"))
     assert missing.returncode == 4 and missing.stderr.count("\n") == 1 and "folder not found" in missing.stderr
     (model / "config.json").write_text("{}")

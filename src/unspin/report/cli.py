@@ -60,13 +60,14 @@ def open_index(path: str) -> Any:
         raise IndexUnavailable(f"{path}: cannot open index ({exc})") from None
 
 
-def run_check(text: str, *, threshold: float | None = None, profile: str | None = "auto", index: Any = None):
-    """``unspin.check`` with ``index=`` passed only when an index is in use."""
+def run_check(text: str, *, threshold: float | None = None, profile: str | None = "auto", index: Any = None,
+              **mlm: Any):
+    """``unspin.check`` with ``index=`` (and ``mlm=``) passed only when in use."""
     import unspin
 
     if index is not None:
-        return unspin.check(text, threshold=threshold, profile=profile, index=index)
-    return unspin.check(text, threshold=threshold, profile=profile)
+        return unspin.check(text, threshold=threshold, profile=profile, index=index, **mlm)
+    return unspin.check(text, threshold=threshold, profile=profile, **mlm)
 
 
 # --------------------------------------------------------------------------- parsers
@@ -128,6 +129,9 @@ def add_parser(subparsers: Any) -> None:
     p.add_argument("--threshold", type=unit_float("threshold"), metavar="T",
                    help="decision threshold on the score, 0-1 (default: the calibrated one)")
     p.add_argument("--no-profile", action="store_true", help="ignore known spinner profiles")
+    from unspin.cli import _mlm_options
+
+    _mlm_options(p)
     p.add_argument("--index", metavar="PATH", help="trace index: also show the likely source and its alignment")
 
     p = subparsers.add_parser(
@@ -187,8 +191,12 @@ def _report(args: argparse.Namespace) -> int:
         except IndexUnavailable as exc:
             _err(str(exc))
             return 3
+    from unspin.cli import _mlm_kwargs
+
+    mlm = _mlm_kwargs(args)  # a model folder that cannot be used fails before the input is read
     doc = _load_example() if args.example else _load(args.file)
-    report = run_check(doc.text, threshold=args.threshold, profile=None if args.no_profile else "auto", index=index)
+    report = run_check(doc.text, threshold=args.threshold, profile=None if args.no_profile else "auto", index=index,
+                       **mlm)
     name = os.path.basename(doc.source) if doc.source not in ("<stdin>", "<bytes>") else None
     if fmt == "md":
         from .markdown import render_markdown
