@@ -363,6 +363,10 @@ def test_tortured_term_suggests_the_technical_term():
     (f,) = [f for f in r.findings if "woodland" in f.text]
     assert f.text == "irregular woodland" and f.suggestion == "random forest"
     assert "known term" in f.reason
+    # the pair's other readings are its alternatives: distinct, two words each, neither
+    # the suggestion nor the text as written
+    assert f.alternatives and len(set(f.alternatives)) == len(f.alternatives)
+    assert all(len(a.split()) == 2 and a not in (f.suggestion, f.text) for a in f.alternatives)
 
 
 @pytest.mark.parametrize("gap", [" ", "\n", "\r\n", "\u00a0", "  "])

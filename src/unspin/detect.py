@@ -1481,7 +1481,8 @@ class Engine:
         score = self._score(features)
         spinner, spinner_conf = _spinner(kept)  # from the same evidence as the score
         if score < 1.0 and any(pr.kind == "profile" for pr, _ in kept):
-            kept = self._kept(doc, _profile_presence(proposals, score))
+            # the other proposals are the same objects: their findings are reused
+            kept = self._kept(doc, _profile_presence(proposals, score), reuse={id(pr): f for pr, f in kept})
         shift = self.doc_shift
         if shift and score >= threshold:
             # The thesaurus models were fitted on clean and spun texts together, so their
@@ -1505,14 +1506,17 @@ class Engine:
             features["truncated_at_words"] = float(MAX_WORDS)
         return Report(score, threshold, findings, restored, len(doc.tokens), spinner, spinner_conf, features)
 
-    def _kept(self, doc: _Doc, proposals: list[_Proposal], first: Sequence[tuple[_Proposal, Finding]] = ()
-              ) -> list[tuple[_Proposal, Finding]]:
+    def _kept(self, doc: _Doc, proposals: list[_Proposal], first: Sequence[tuple[_Proposal, Finding]] = (),
+              reuse: dict[int, Finding] | None = None) -> list[tuple[_Proposal, Finding]]:
         """The chosen proposals (:func:`_select`) reportable as findings, with them, in
-        text order; ``first``: findings already made, kept as they are."""
+        text order; ``first``: findings already made, kept as they are; ``reuse``: findings
+        made earlier for some of these very proposals (by id)."""
         made = {id(pr): f for pr, f in first}
         out = []
         for pr in _select(proposals, doc, [pr for pr, _ in first]):
             f = made.get(id(pr))
+            if f is None and reuse:
+                f = reuse.get(id(pr))
             if f is None:
                 if pr.features is not None and pr.restore_prob is None:
                     pr.restore_prob = _sigmoid(self._local_logodds(pr.features, "correct"))
