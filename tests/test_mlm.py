@@ -181,6 +181,22 @@ def test_cli_mlm_option(tmp_path):
     assert bad.returncode == 3 and "not supported" in bad.stderr and "Traceback" not in bad.stderr
 
 
+def test_bench_measures_what_a_model_adds(tmp_path):
+    data = tmp_path / "data"
+    data.mkdir()
+    (data / "tortured_phrases.tsv").write_text(
+        "tortured\texpected\tpapers\nirregular woodland\trandom forest\t3\nsecure sanctuaries\tsafe havens\t1\n",
+        encoding="utf-8")
+    model = make_bert(tmp_path / "m", BASE_WORDS + ["random", "forest"], favour=("random", "forest"))
+    run = subprocess.run([sys.executable, "-m", "unspin", "bench", "--only", "tortured", "--quick", "--data", str(data),
+                          "--mlm", str(model)], capture_output=True, text=True)
+    assert run.returncode == 0, run.stderr
+    assert "--mlm" in run.stdout and "| per row | 2 |" in run.stdout and "re-scored by the masked LM m" in run.stdout
+    bad = subprocess.run([sys.executable, "-m", "unspin", "bench", "--only", "tortured", "--mlm", str(tmp_path / "x")],
+                         capture_output=True, text=True)
+    assert bad.returncode == 2 and "folder not found" in bad.stderr
+
+
 def test_forward_pass_matches_a_plain_loop(tmp_path):
     """The vectorised pass against the BERT equations written out token by token and head by head."""
     from safetensors.numpy import load_file

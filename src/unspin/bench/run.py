@@ -140,6 +140,11 @@ class Ctx:
         self.quick: bool = args.quick
         self.data_dir = D.resolve_data_dir(args.data)
         self.profile = None if args.profile == "none" else args.profile
+        self.mlm: dict[str, Any] = {}  # --mlm: every check() of the quality sections is re-scored by it
+        if getattr(args, "mlm", None) is not None:
+            from unspin.mlm import load
+
+            self.mlm = {"mlm": load(args.mlm), "mlm_weight": args.mlm_weight}
         self.errors: dict[str, list[str]] = {}
         self._sources: tuple[bool, list[str] | None] | None = None
 
@@ -155,7 +160,7 @@ class Ctx:
         import unspin
 
         try:
-            return unspin.check(text, profile=profile)
+            return unspin.check(text, profile=profile, **self.mlm)
         except Exception as e:
             self.errors.setdefault(where, []).append(f"{type(e).__name__}: {e}")
             if os.environ.get("UNSPIN_BENCH_DEBUG"):
@@ -870,6 +875,11 @@ def build_parser() -> argparse.ArgumentParser:
     ap.add_argument("--profile", default="auto",
                     help="profile for clean/synthetic/tortured/speed: 'auto' (default), 'none', or a built-in name")
     ap.add_argument("--styles", default=None, help=f"synthetic spin styles (default: {','.join(STYLES)})")
+    ap.add_argument("--mlm", default=None, metavar="DIR",
+                    help="re-score every check of the quality sections with this local BERT masked LM "
+                         "(unspin.mlm; measure what your model adds)")
+    ap.add_argument("--mlm-weight", type=float, default=None, metavar="W",
+                    help="the masked LM's evidence weight (default: unspin.mlm.MLM_WEIGHT)")
     return ap
 
 
@@ -894,7 +904,11 @@ def main(argv: list[str] | None = None) -> int:
         print(f"unknown benchmark(s): {', '.join(bad)} (choose from {', '.join(BENCHES + OPTIONAL_BENCHES)})",
               file=sys.stderr)
         return 2
-    ctx = Ctx(args)
+    try:
+        ctx = Ctx(args)
+    except Exception as e:  # unspin.mlm.MLMError: a model folder that cannot be used
+        print(f"unspin bench: --mlm: {e}", file=sys.stderr)
+        return 2
     if args.data is not None and ctx.data_dir is None:
         _log(f"--data {args.data}: not a directory")
     _log(f"data: {ctx.data_dir or 'not found'}")
@@ -914,6 +928,11 @@ def main(argv: list[str] | None = None) -> int:
                 traceback.print_exc()
                 sec = Section(name, name, status="error", notes=[f"{type(e).__name__}: {e}"])
         sec.seconds = time.perf_counter() - t0
+        if ctx.mlm and name != "speed":
+            from unspin.mlm import MLM_WEIGHT
+
+            w = MLM_WEIGHT if ctx.mlm["mlm_weight"] is None else ctx.mlm["mlm_weight"]
+            sec.notes.append(f"findings re-scored by the masked LM {ctx.mlm['mlm'].name} (weight {w}; unspin.mlm)")
         if sec.status != "ok":
             _log(f"{name}: {'; '.join(sec.notes)}")
         sections.append(sec)
