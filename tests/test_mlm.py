@@ -181,6 +181,21 @@ def test_cli_mlm_option(tmp_path):
     assert bad.returncode == 3 and "not supported" in bad.stderr and "Traceback" not in bad.stderr
 
 
+def test_server_rescores_with_the_model(tmp_path):
+    pytest.importorskip("fastapi")
+    from fastapi.testclient import TestClient
+
+    from unspin.server import create_app
+
+    model = make_bert(tmp_path / "m", BASE_WORDS)
+    with TestClient(create_app(warmup=False, mlm=str(model))) as c:
+        r = c.post("/v1/check", json={"text": TEXT, "profile": "none"})
+        assert r.status_code == 200
+        assert any("masked LM" in f["reason"] for f in r.json()["findings"])
+    with pytest.raises(MLMError, match="folder not found"):
+        create_app(warmup=False, mlm=str(tmp_path / "nope"))
+
+
 def test_bench_measures_what_a_model_adds(tmp_path):
     data = tmp_path / "data"
     data.mkdir()

@@ -395,8 +395,9 @@ class _Engine:
     """Runs checks in a bounded thread pool with a timeout and an LRU cache of reports;
     concurrent checks are batched (:class:`_Batcher`)."""
 
-    def __init__(self, *, index_path: str | None, timeout: float, cache: int, max_pending: int):
+    def __init__(self, *, index_path: str | None, timeout: float, cache: int, max_pending: int, rescore=None):
         self.index_path = index_path
+        self.rescore = rescore  # (report, text) -> report: the masked-LM pass, if any
         self.timeout = timeout
         self.cache_size = max(0, cache)
         self.max_pending = max_pending
@@ -438,6 +439,8 @@ class _Engine:
                 # and the engine serialises the checks themselves
                 report = run_check(text, threshold=threshold, profile=None if profile == "none" else "auto",
                                    index=self.index())
+            if self.rescore is not None:
+                report = self.rescore(report, text)
         except BaseException as exc:
             fut.set_exception(exc)
             with self._lock:
@@ -502,7 +505,8 @@ def _report_dict(report: Any) -> dict[str, Any]:
 def create_app(*, index: str | None = None, max_body: int | None = None, max_words: int | None = None,
                max_chars: int | None = None, timeout: float | None = None, api_key: str | None = None,
                cache: int | None = None, max_pending: int | None = None,
-               allowed_hosts: tuple[str, ...] | list[str] | None = None, warmup: bool = True) -> FastAPI:
+               allowed_hosts: tuple[str, ...] | list[str] | None = None, warmup: bool = True,
+               mlm: str | None = None, mlm_weight: float | None = None) -> FastAPI:
     """Build the unspin web app.
 
     ``index`` is a trace index path (enables ``/v1/trace`` and the source view;
@@ -510,7 +514,9 @@ def create_app(*, index: str | None = None, max_body: int | None = None, max_wor
     Limits default to :data:`DEFAULTS`.  ``api_key`` defaults to the
     ``UNSPIN_API_KEY`` environment variable (unset or empty: no key needed).
     ``allowed_hosts``: accepted ``Host`` names (``None``: any).  ``warmup``
-    loads the models at startup so the first request is not slow.
+    loads the models at startup so the first request is not slow. ``mlm``: a local
+    BERT masked-LM folder that re-scores every report's findings (:mod:`unspin.mlm`;
+    loaded here, so a folder that cannot be used fails at startup).
     """
     max_body = int(max_body or DEFAULTS["max_body"])
     max_words = int(max_words or DEFAULTS["max_words"])
@@ -532,7 +538,16 @@ def create_app(*, index: str | None = None, max_body: int | None = None, max_wor
             ix.close()
         trace_state = "enabled"
 
-    engine = _Engine(index_path=index, timeout=timeout, cache=cache, max_pending=max_pending)
+    rescorer = None
+    if mlm is not None:
+        from .mlm import MLM_WEIGHT, load, rescore
+
+        model, weight = load(mlm), MLM_WEIGHT if mlm_weight is None else float(mlm_weight)
+
+        def rescorer(report, text):
+            return rescore(report, text, model, weight=weight)
+
+    engine = _Engine(index_path=index, timeout=timeout, cache=cache, max_pending=max_pending, rescore=rescorer)
     CheckRequest, RestoreRequest, ReportRequest, TraceRequest = _models(max_chars)
     limits = {"max_body_bytes": max_body, "max_words": max_words, "max_chars": max_chars, "timeout_s": timeout}
 
@@ -773,7 +788,8 @@ def default_workers() -> int:
 
 def serve(*, host: str = "127.0.0.1", port: int = 8000, index: str | None = None, max_body: int | None = None,
           max_words: int | None = None, timeout: float | None = None, workers: int | None = None,
-          cache: int | None = None, log_level: str = "info") -> int:
+          cache: int | None = None, log_level: str = "info", mlm: str | None = None,
+          mlm_weight: float | None = None) -> int:
     """Run the app with uvicorn until interrupted; returns an exit status (see ``unspin serve --help``).
     ``workers=None`` means :func:`default_workers`."""
     import uvicorn
@@ -796,6 +812,14 @@ def serve(*, host: str = "127.0.0.1", port: int = 8000, index: str | None = None
             except IndexUnavailable as exc:
                 err(str(exc))
                 return 3
+    if mlm is not None:  # fail before listening, clearly (each worker loads its own copy)
+        from .mlm import MLMError, load
+
+        try:
+            load(mlm)
+        except MLMError as exc:
+            err(f"--mlm: {exc}")
+            return 3 if os.path.isdir(mlm) else 4
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
     try:  # a clear message instead of uvicorn's traceback-ish log when the port is taken
         with socket.socket(family, socket.SOCK_STREAM) as s:
@@ -810,7 +834,7 @@ def serve(*, host: str = "127.0.0.1", port: int = 8000, index: str | None = None
                          f"{'' if os.environ.get(API_KEY_ENV) else f'; set {API_KEY_ENV} to require a key'}\n")
     allowed = (list(_LOOPBACK_NAMES) + [host.lower()]) if loopback else None
     cfg = {"index": index, "max_body": max_body, "max_words": max_words, "timeout": timeout, "cache": cache,
-           "allowed_hosts": allowed}
+           "allowed_hosts": allowed, "mlm": mlm, "mlm_weight": mlm_weight}
     shown = f"[{host}]" if ":" in host and not host.startswith("[") else host
     sys.stderr.write(f"unspin: serving on http://{shown}:{port}/ (API: /v1/check, spec: /openapi.json); "
                      "Ctrl-C stops\n")

@@ -146,6 +146,9 @@ def add_parser(subparsers: Any) -> None:
     p.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1, loopback only)")
     p.add_argument("--port", type=_port, default=8000, help="port (default 8000)")
     p.add_argument("--index", metavar="PATH", help="trace index for /v1/trace and the source view")
+    p.add_argument("--mlm", metavar="DIR", help="re-score findings with this local BERT masked LM (unspin.mlm; "
+                   "each worker loads it)")
+    p.add_argument("--mlm-weight", type=float, default=None, metavar="W", help="its evidence weight (default 0.5)")
     p.add_argument("--max-body", type=_size, default=None, metavar="SIZE",
                    help="largest request body, e.g. 5MB (default 5MB)")
     p.add_argument("--max-words", type=_positive(int), default=None, metavar="N",
@@ -238,4 +241,5 @@ def _serve(args: argparse.Namespace) -> int:
     from unspin import server
 
     return server.serve(host=args.host, port=args.port, index=args.index, max_body=args.max_body,
-                        max_words=args.max_words, timeout=args.timeout, workers=args.workers, cache=args.cache)
+                        max_words=args.max_words, timeout=args.timeout, workers=args.workers, cache=args.cache,
+                        mlm=args.mlm, mlm_weight=args.mlm_weight)
