@@ -95,6 +95,13 @@ def test_load_and_fill_in(tmp_path):
     together = m.score_many(items)
     alone = [m.score_many([it])[0] for it in items]
     np.testing.assert_allclose(np.array(sum(together, [])), np.array(sum(alone, [])), rtol=1e-4, atol=1e-4)
+    import unspin.mlm as M
+
+    old, M.ROWS_PER_PASS = M.ROWS_PER_PASS, 1  # one row per forward pass: same answers
+    try:
+        np.testing.assert_allclose(np.array(sum(m.score_many(items), [])), np.array(sum(together, [])), rtol=1e-4)
+    finally:
+        M.ROWS_PER_PASS = old
     # the context matters
     assert m.score_many([("the", "markets", ["havens"])]) != m.score_many([("investors", "fell", ["havens"])])
 

@@ -49,6 +49,9 @@ CONTEXT_TOKENS = 32
 MAX_CANDIDATES = 6
 #: Safety limit: word pieces a candidate may have (longer ones are not scored).
 MAX_PIECES = 8
+#: Safety limit: input rows per forward pass (activations of BERT-base: ~30 MB per row at
+#: 70 pieces with attention; a long document's findings run in several passes).
+ROWS_PER_PASS = 16
 
 
 class MLMError(Exception):
@@ -256,55 +259,47 @@ class MaskedLM:
         """For each ``(left, right, candidates)``: log P(candidate fills the gap), in nats.
 
         A candidate of k word pieces is scored with k [MASK]s between the contexts as the
-        sum of each position's log-probability of its piece (one forward pass per item and
-        length, all in one batch). Candidates longer than MAX_PIECES get -inf.
+        sum of each position's log-probability of its piece (one input row per item and
+        length; rows run ROWS_PER_PASS at a time, so memory stays bounded however many
+        findings a document has). Candidates longer than MAX_PIECES get -inf.
         """
-        rows: list[list[int]] = []
-        where: list[tuple[int, int]] = []  # (row, first mask position) per (item, length)
-        asks: list[list[tuple[int, list[int]]]] = []  # per item: (row index, piece ids) per candidate
-        for left, right, cands in items:
+        rows: list[tuple[list[int], int]] = []  # (input ids, first mask position)
+        wants: list[list[tuple[int, int, list[int]]]] = []  # per row: (item, candidate, piece ids)
+        out = [[-math.inf] * len(cands) for _, _, cands in items]
+        room = self.max_len - 2 - MAX_PIECES
+        for n, (left, right, cands) in enumerate(items):
             lids, rids = self.pieces(left)[-context:], self.pieces(right)[:context]
-            room = self.max_len - 2 - MAX_PIECES
             if len(lids) + len(rids) > room:  # short windows only: never past the position table
                 lids, rids = lids[-(room // 2):], rids[:room - min(len(lids), room // 2)]
             by_len: dict[int, int] = {}
-            mine = []
-            for cand in cands:
+            for c, cand in enumerate(cands):
                 pid = self.pieces(cand)
                 if not pid or len(pid) > MAX_PIECES:
-                    mine.append((-1, pid))
                     continue
                 r = by_len.get(len(pid))
                 if r is None:
                     r = by_len[len(pid)] = len(rows)
-                    rows.append([self.cls, *lids, *([self.mask] * len(pid)), *rids, self.sep])
-                    where.append((r, 1 + len(lids)))
-                mine.append((r, pid))
-            asks.append(mine)
-        if not rows:
-            return [[-math.inf] * len(m) for m in asks]
-        T = max(map(len, rows))
-        ids = np.full((len(rows), T), self.pad, dtype=np.int64)
-        attend = np.zeros((len(rows), T), dtype=bool)
-        for r, row in enumerate(rows):
-            ids[r, :len(row)] = row
-            attend[r, :len(row)] = True
-        first = dict(where)
-        lens = {r: 0 for r in first}
-        for mine in asks:
-            for r, pid in mine:
-                if r >= 0:
-                    lens[r] = len(pid)
-        pos_r = np.concatenate([np.full(lens[r], r) for r in first])
-        pos_t = np.concatenate([first[r] + np.arange(lens[r]) for r in first])
-        lp = self.log_probs(self.hidden(ids, attend)[pos_r, pos_t])
-        at = {}
-        k = 0
-        for r in first:
-            at[r] = k
-            k += lens[r]
-        return [[-math.inf if r < 0 else float(lp[at[r] + np.arange(len(pid)), pid].sum()) for r, pid in mine]
-                for mine in asks]
+                    rows.append(([self.cls, *lids, *([self.mask] * len(pid)), *rids, self.sep], 1 + len(lids)))
+                    wants.append([])
+                wants[r].append((n, c, pid))
+        order = sorted(range(len(rows)), key=lambda r: len(rows[r][0]))  # similar lengths pad least
+        for a in range(0, len(order), ROWS_PER_PASS):
+            chunk = order[a:a + ROWS_PER_PASS]
+            T = max(len(rows[r][0]) for r in chunk)
+            ids = np.full((len(chunk), T), self.pad, dtype=np.int64)
+            attend = np.zeros((len(chunk), T), dtype=bool)
+            for b, r in enumerate(chunk):
+                ids[b, :len(rows[r][0])] = rows[r][0]
+                attend[b, :len(rows[r][0])] = True
+            k = [len(wants[r][0][2]) for r in chunk]
+            pos_b = np.repeat(np.arange(len(chunk)), k)
+            pos_t = np.concatenate([rows[r][1] + np.arange(kk) for r, kk in zip(chunk, k)])
+            lp = self.log_probs(self.hidden(ids, attend)[pos_b, pos_t])
+            at = np.concatenate([[0], np.cumsum(k)])
+            for b, r in enumerate(chunk):
+                for n, c, pid in wants[r]:
+                    out[n][c] = float(lp[at[b] + np.arange(len(pid)), pid].sum())
+        return out
 
 
 _LOADED: dict[str, MaskedLM] = {}
