@@ -68,25 +68,35 @@ def test_profile_findings_count_as_far_as_the_text_is_spun():
     # A profile's rates hold in text its spinner wrote; the document's score is the
     # chance that this text is such a text, so a profile finding's confidence is the
     # product (the score itself keeps the unweighted evidence).
-    from unspin.detect import _sigmoid, default_engine
+    from unspin.detect import REPORT_CONFIDENCE, _sigmoid, default_engine
 
     pairs = [("Analysts mentioned the monetary outlook was weak.", "Analysts said the financial outlook was weak."),
              ("The minister mentioned that monetary policy would change.", "The minister said that financial policy would change.")]
     prof = learn_profile(pairs, name="test-spinner")
     eng = default_engine()
-    text = ("The committee met on Tuesday evening in the town hall. Members discussed the budget, the "
+    short = "The mayor mentioned that repairs would start in spring."
+    long = ("The committee met on Tuesday evening in the town hall. Members discussed the budget, the "
             "new library and the state of the roads, which have suffered after a wet winter. Several "
             "residents asked about parking near the school, and a local teacher spoke about the bus "
             "service. The mayor mentioned that repairs would start in spring, once the contracts are "
             "signed. The next meeting will take place in March.")
-    _, props = eng.proposals(text, profile=prof)
-    own = {(p.i, p.j): _sigmoid(p.logodds) for p in props if p.kind == "profile"}
-    r = eng.check(text, profile=prof)
-    assert r.score < 0.5
-    said = [f for f in r.findings if f.kind == "profile"]
-    assert own and max(own.values()) >= 0.5  # confident on its own ...
-    assert all(f.confidence == pytest.approx(r.score * max(own.values()), abs=2e-3) for f in said)
-    assert "mentioned" in r.restored  # ... but not in a text that does not read as spun
+    seen = []
+    for text in (short, long):
+        _, props = eng.proposals(text, profile=prof)
+        own = max(_sigmoid(p.logodds) for p in props if p.kind == "profile" and p.suggestion == "said")
+        assert own >= 0.5  # confident on its own in both texts ...
+        r = eng.check(text, profile=prof)
+        said = [f for f in r.findings if f.kind == "profile" and f.suggestion == "said"]
+        if r.score * own >= REPORT_CONFIDENCE + 0.01:
+            assert len(said) == 1 and said[0].confidence == pytest.approx(r.score * own, abs=2e-3)
+            assert said[0].applied == (said[0].confidence >= 0.5)
+            assert r.spinner == "test-spinner" or not said[0].applied
+        elif r.score * own < REPORT_CONFIDENCE - 0.01:
+            assert not said and "mentioned" in r.restored and r.spinner is None
+        seen.append((r.score, bool(said)))
+    # ... but only the short text, where the one substitution is much of the evidence,
+    # reads as spun enough to keep it; in the long one it is dropped
+    assert seen[0][1] and not seen[1][1] and seen[0][0] > seen[1][0]
 
 
 def test_no_profile_still_uses_thesaurus_and_lm():

@@ -76,6 +76,14 @@ def make_bert(folder: Path, words: list[str], *, favour: tuple[str, ...] = (), h
     return folder
 
 
+def engine_words() -> list[str]:
+    """Every word of TEXT's findings, suggestions and alternatives (the engine without
+    profiles): a vocabulary in which the model can read all of them."""
+    r = unspin.check(TEXT, profile=None)
+    return BASE_WORDS + [w for f in r.findings for s in (f.text, f.suggestion or "", *f.alternatives)
+                         for w in s.lower().split()]
+
+
 @pytest.fixture(scope="module")
 def finding():
     """The engine's finding on 'sanctuaries' (without a masked LM), with its candidates."""
@@ -116,7 +124,7 @@ def test_vocab_txt_old_names_and_no_prefix_load_alike(tmp_path):
 def test_masked_lm_choice_becomes_the_suggestion(tmp_path, finding):
     report, f = finding
     target = f.alternatives[-1]  # the engine's last choice
-    m = make_bert(tmp_path / "m", BASE_WORDS + target.split(), favour=tuple(target.split()))
+    m = make_bert(tmp_path / "m", engine_words(), favour=tuple(target.split()))
     r = unspin.check(TEXT, profile=None, mlm=m)
     g = next(x for x in r.findings if x.start == f.start)
     assert g.suggestion.lower() == target.lower()
@@ -129,18 +137,49 @@ def test_masked_lm_choice_becomes_the_suggestion(tmp_path, finding):
 
 def test_masked_lm_that_likes_the_text_as_written_withdraws_the_finding(tmp_path, finding):
     _, f = finding
-    m = make_bert(tmp_path / "m", BASE_WORDS + ["sanctuaries"], favour=("secure", "sanctuaries"))
+    m = make_bert(tmp_path / "m", engine_words(), favour=("secure", "sanctuaries"))
     r = unspin.check(TEXT, profile=None, mlm=str(m))
     g = [x for x in r.findings if x.start == f.start]
     assert not g or (g[0].confidence < f.confidence and not g[0].applied)
     assert "sanctuaries" in r.restored
 
 
+def test_text_the_model_cannot_read_is_left_alone(tmp_path, finding):
+    # 'sanctuaries' is not in this vocabulary: the text as written is [UNK] to the model,
+    # which says nothing about it (P([UNK]) is no evidence that the text was spun)
+    report, f = finding
+    m = make_bert(tmp_path / "m", BASE_WORDS + f.suggestion.split(), favour=tuple(f.suggestion.split()))
+    r = rescore(report, TEXT, MaskedLM.load(m))
+    g = next(x for x in r.findings if x.start == f.start)
+    assert g == f
+
+
+def test_tokenizer_saved_with_padding_and_truncation(tmp_path):
+    from tokenizers import Tokenizer
+
+    folder = make_bert(tmp_path / "m", BASE_WORDS + ["havens"])
+    tok = Tokenizer.from_file(str(folder / "tokenizer.json"))
+    tok.enable_truncation(max_length=8)
+    tok.enable_padding(length=8)
+    tok.save(str(folder / "tokenizer.json"))
+    m = MaskedLM.load(folder)
+    assert m.pieces("havens") == [m.tokenizer.token_to_id("havens")]
+    assert len(m.pieces(" ".join(["investors"] * 20))) == 20
+
+
+@pytest.mark.parametrize("weight", [float("nan"), float("inf"), -1.0])
+def test_weight_must_be_finite_and_not_negative(tmp_path, finding, weight):
+    report, _ = finding
+    with pytest.raises(ValueError, match="finite number >= 0"):
+        rescore(report, TEXT, make_bert(tmp_path / "m", BASE_WORDS), weight=weight)
+
+
 def test_rescore_weight_zero_keeps_confidences(tmp_path, finding):
     report, f = finding
-    m = MaskedLM.load(make_bert(tmp_path / "m", BASE_WORDS, seed=3))
+    m = MaskedLM.load(make_bert(tmp_path / "m", engine_words(), seed=3))
     r = rescore(report, TEXT, m, weight=0.0)
     assert [x.confidence for x in r.findings] == [x.confidence for x in report.findings]
+    assert any("masked LM" in x.reason for x in r.findings)  # re-scored, with no weight
     assert [(x.start, x.end) for x in r.findings] == [(x.start, x.end) for x in report.findings]
 
 
@@ -151,6 +190,11 @@ def test_rescore_weight_zero_keeps_confidences(tmp_path, finding):
     ("bin-only", "pytorch_model.bin: convert it once"),
     ("no-head", "no masked-LM head"),
     ("no-tokenizer", "no tokenizer.json or vocab.txt"),
+    ("bad-tokenizer", "cannot read the tokenizer"),
+    ("config-list", "not a JSON object"),
+    ("heads", "not a multiple of num_attention_heads"),
+    ("vocab", "tokenizer and weights from different models"),
+    ("relative", "position_embedding_type 'relative_key' is not supported"),
 ])
 def test_unusable_folders_explain_themselves(tmp_path, breakage, message):
     folder = tmp_path / "m"
@@ -164,6 +208,17 @@ def test_unusable_folders_explain_themselves(tmp_path, breakage, message):
         (folder / "model.safetensors").rename(folder / "pytorch_model.bin")
     elif breakage == "no-tokenizer":
         (folder / "tokenizer.json").unlink()
+    elif breakage == "bad-tokenizer":
+        (folder / "tokenizer.json").write_text("{not json")
+    elif breakage == "config-list":
+        (folder / "config.json").write_text("[1, 2]")
+    elif breakage in ("heads", "relative"):
+        cfg = json.loads((folder / "config.json").read_text())
+        cfg.update({"num_attention_heads": 3} if breakage == "heads" else {"position_embedding_type": "relative_key"})
+        (folder / "config.json").write_text(json.dumps(cfg))
+    elif breakage == "vocab":
+        make_bert(tmp_path / "big", BASE_WORDS + ["extra", "words", "here"])
+        (tmp_path / "big" / "tokenizer.json").replace(folder / "tokenizer.json")
     with pytest.raises(MLMError, match=message):
         MaskedLM.load(folder)
 
@@ -171,7 +226,7 @@ def test_unusable_folders_explain_themselves(tmp_path, breakage, message):
 def test_cli_mlm_option(tmp_path):
     art = tmp_path / "a.txt"
     art.write_text(TEXT + "\n", encoding="utf-8")
-    model = make_bert(tmp_path / "m", BASE_WORDS)
+    model = make_bert(tmp_path / "m", engine_words())
     run = lambda *a: subprocess.run([sys.executable, "-m", "unspin", *a], capture_output=True, text=True)  # noqa: E731
     ok = run("check", str(art), "--json", "--no-profile", "--mlm", str(model))
     assert ok.returncode == 0, ok.stderr
@@ -183,8 +238,10 @@ def test_cli_mlm_option(tmp_path):
     assert "masked LM" in (tmp_path / "r.html").read_text(encoding="utf-8")
     missing = run("check", str(art), "--mlm", str(tmp_path / "nope"))
     assert missing.returncode == 4 and missing.stderr.count("\n") == 1 and "folder not found" in missing.stderr
+    assert run("check", str(art), "--mlm-weight", "0.3").returncode == 2  # a weight for no model
+    assert run("check", str(art), "--mlm", str(model), "--mlm-weight", "nan").returncode == 2
     (model / "config.json").write_text("{}")
-    bad = run("check", str(art), "--mlm", str(model))
+    bad = run("check", str(art / "missing-input"), "--mlm", str(model))  # the model folder is judged first
     assert bad.returncode == 3 and "not supported" in bad.stderr and "Traceback" not in bad.stderr
 
 
@@ -194,7 +251,7 @@ def test_server_rescores_with_the_model(tmp_path):
 
     from unspin.server import create_app
 
-    model = make_bert(tmp_path / "m", BASE_WORDS)
+    model = make_bert(tmp_path / "m", engine_words())
     with TestClient(create_app(warmup=False, mlm=str(model))) as c:
         r = c.post("/v1/check", json={"text": TEXT, "profile": "none"})
         assert r.status_code == 200

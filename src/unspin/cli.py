@@ -111,14 +111,27 @@ def _mlm_options(p: argparse.ArgumentParser) -> None:
                    help="re-score the findings with a BERT masked language model you have locally (a Hugging Face "
                         "folder with config.json, model.safetensors and tokenizer.json or vocab.txt, e.g. SciBERT); "
                         "needs pip install 'unspin[mlm]'; nothing is downloaded")
-    p.add_argument("--mlm-weight", type=float, default=None, metavar="W",
-                   help="weight of the masked LM's evidence in a finding's log-odds (default 0.5)")
+    p.add_argument("--mlm-weight", type=mlm_weight, default=None, metavar="W",
+                   help="weight of the masked LM's evidence in a finding's log-odds, >= 0 (default 0.5)")
+
+
+def mlm_weight(value: str) -> float:
+    """``--mlm-weight``: a finite number >= 0."""
+    try:
+        w = float(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number >= 0, got {value!r}") from None
+    if not (math.isfinite(w) and w >= 0):
+        raise argparse.ArgumentTypeError(f"expected a finite number >= 0, got {value!r}")
+    return w
 
 
 def _mlm_kwargs(args: argparse.Namespace) -> dict[str, Any]:
     """``mlm``/``mlm_weight`` for unspin.check from ``--mlm``/``--mlm-weight`` (none without
     ``--mlm``); a model folder that cannot be used is an input error, reported before any work."""
     if args.mlm is None:
+        if getattr(args, "mlm_weight", None) is not None:
+            raise InputError("--mlm-weight needs --mlm DIR (the masked LM it weighs)", exit_code=2)
         return {}
     from .mlm import MLMError, load
 
@@ -260,13 +273,14 @@ def _dispatch(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
             parser.error(f"{args.command}: give either FILE or --example, not both")
         if not args.example and not args.file:
             parser.error(f"{args.command}: give a FILE, '-' for stdin, or --example")
+    mlm = _mlm_kwargs(args) if args.command in ("check", "restore") else {}  # a bad model folder fails first
     doc = _load_example() if getattr(args, "example", False) else _load(args.file)
 
     import unspin
 
     if args.command == "check":
         profile = None if args.no_profile else _profile_arg(args.profile)
-        report = unspin.check(doc.text, threshold=args.threshold, profile=profile, **_mlm_kwargs(args))
+        report = unspin.check(doc.text, threshold=args.threshold, profile=profile, **mlm)
         if args.json:
             _write(json.dumps(report.to_dict()) + "\n")
         else:
@@ -275,7 +289,7 @@ def _dispatch(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
         return 1 if (args.fail_on_spun and report.is_spun) else 0
 
     if args.command == "restore":
-        restored = unspin.restore(doc.text, **_mlm_kwargs(args))
+        restored = unspin.restore(doc.text, **mlm)
         _write(restored if restored.endswith("\n") else restored + "\n")
         return 0
 

@@ -826,10 +826,10 @@ class Engine:
         """Drop single-word thesaurus proposals for a word that forms, with a neighbour
         (neither a stopword), a pair written so in genuine technical prose
         (:meth:`_in_prose`): "segmentation" in "segmentation method" is the writer's
-        word, however much likelier the news LM finds "division". Likewise a two-word
-        phrase read as a thesaurus rendering of a shorter wording when that pair is
-        written so in technical prose ("computed tomography" is not the spinner's
-        "cat"; "financial institution" for "bank" is not in that prose and stays).
+        word, however much likelier the news LM finds "division". Likewise a thesaurus
+        phrase proposal on two words that stand side by side so in technical prose
+        ("computed tomography" is not the spinner's "cat"; "financial institution" for
+        "bank" is not in that prose and stays).
         Profile proposals (a spinner's learned habits) are kept."""
         lw, n = doc.lw, len(doc.lw)
 
@@ -1479,10 +1479,10 @@ class Engine:
         kept = self._kept(doc, proposals)
         features = _features([f for _, f in kept], len(doc.tokens))
         score = self._score(features)
-        spinner, spinner_conf = _spinner(kept)  # from the same evidence as the score
         if score < 1.0 and any(pr.kind == "profile" for pr, _ in kept):
             # the other proposals are the same objects: their findings are reused
             kept = self._kept(doc, _profile_presence(proposals, score), reuse={id(pr): f for pr, f in kept})
+        spinner, spinner_conf = _spinner(kept)  # from the findings the report shows
         shift = self.doc_shift
         if shift and score >= threshold:
             # The thesaurus models were fitted on clean and spun texts together, so their

@@ -24,21 +24,23 @@ import json
 import math
 import os
 import threading
+import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Sequence
 
 import numpy as np
 
-__all__ = ["MaskedLM", "MLMError", "rescore", "load", "MLM_WEIGHT", "CONTEXT_TOKENS", "MAX_CANDIDATES"]
+__all__ = ["MaskedLM", "MLMError", "rescore", "load", "check_weight", "MLM_WEIGHT", "CONTEXT_TOKENS",
+           "MAX_CANDIDATES"]
 
 #: Weight of the masked LM's evidence in a finding's log-odds: ``weight x clip(Delta)``,
-#: where Delta (nats) is how much more likely the best suggestion is than the text as
-#: written. Not fitted: no masked LM can be downloaded on the machines unspin is built
-#: on, so this is a cautious guess (half the evidence, at most +-4 nats of it). Tune it
+#: where Delta (nats per word piece) is how much more likely the best suggestion is than
+#: the text as written. Not fitted: no masked LM can be downloaded on the machines unspin is built
+#: on, so this is a cautious guess (half the evidence, at most +-4 in log-odds). Tune it
 #: for your model with ``rescore(..., weight=...)`` / ``--mlm-weight``.
 MLM_WEIGHT = 0.5
-#: Largest |Delta| (nats) counted: one very confident token must not decide alone.
+#: Largest |Delta| (nats per piece) counted: one very confident token must not decide alone.
 DELTA_CLIP = 8.0
 #: Word pieces of context on each side of a span. Safety limit: the cost of a forward
 #: pass grows with its length (quadratically in attention); 32 pieces is about two
@@ -54,7 +56,7 @@ MAX_PIECES = 8
 ROWS_PER_PASS = 16
 
 
-class MLMError(Exception):
+class MLMError(ValueError):
     """A masked-LM folder that cannot be used; the message says what to do."""
 
 
@@ -135,15 +137,26 @@ def _tokenizer(folder: Path):
         from tokenizers import Tokenizer
     except ImportError as exc:
         raise MLMError('the masked LM backend needs safetensors and tokenizers: pip install "unspin[mlm]"') from exc
-    if (folder / "tokenizer.json").is_file():
-        return Tokenizer.from_file(str(folder / "tokenizer.json"))
-    if (folder / "vocab.txt").is_file():  # older BERT checkpoints (SciBERT) ship only the vocabulary
-        from tokenizers import BertWordPieceTokenizer
+    try:
+        if (folder / "tokenizer.json").is_file():
+            tok = Tokenizer.from_file(str(folder / "tokenizer.json"))
+        elif (folder / "vocab.txt").is_file():  # older BERT checkpoints (SciBERT) ship only the vocabulary
+            from tokenizers import BertWordPieceTokenizer
 
-        cfg_path = folder / "tokenizer_config.json"
-        cfg = json.loads(cfg_path.read_text(encoding="utf-8")) if cfg_path.is_file() else {}
-        return BertWordPieceTokenizer(str(folder / "vocab.txt"), lowercase=bool(cfg.get("do_lower_case", True)))
-    raise MLMError(f"{folder}: no tokenizer.json or vocab.txt (copy the tokenizer files saved with the model)")
+            cfg_path = folder / "tokenizer_config.json"
+            cfg = json.loads(cfg_path.read_text(encoding="utf-8")) if cfg_path.is_file() else {}
+            lower = cfg.get("do_lower_case", True) if isinstance(cfg, dict) else True
+            tok = BertWordPieceTokenizer(str(folder / "vocab.txt"), lowercase=bool(lower))
+        else:
+            raise MLMError(f"{folder}: no tokenizer.json or vocab.txt (copy the tokenizer files saved with the model)")
+        # a tokenizer saved with padding or truncation switched on would pad or cut every word
+        tok.no_truncation()
+        tok.no_padding()
+    except MLMError:
+        raise
+    except Exception as exc:  # a corrupt tokenizer.json or tokenizer_config.json
+        raise MLMError(f"{folder}: cannot read the tokenizer ({exc})") from None
+    return tok
 
 
 class MaskedLM:
@@ -155,7 +168,11 @@ class MaskedLM:
         self._lock = threading.Lock()  # tokenizers objects are not documented as thread-safe
         try:
             self.heads = int(config["num_attention_heads"])
+            n_layers = int(config["num_hidden_layers"])
             self.eps = float(config.get("layer_norm_eps", 1e-12))
+            if config.get("position_embedding_type", "absolute") != "absolute":
+                raise MLMError(f"{name}: position_embedding_type {config['position_embedding_type']!r} is not "
+                               "supported (only 'absolute', the BERT default)")
             act = config.get("hidden_act", "gelu")
             if act not in _ACTIVATIONS:
                 raise MLMError(f"{name}: unsupported hidden_act {act!r} (supported: {', '.join(_ACTIVATIONS)})")
@@ -167,7 +184,10 @@ class MaskedLM:
             self.tte = tte[0] if tte is not None else np.zeros(self.wte.shape[1], np.float32)
             self.emb_ln = (w["embeddings.LayerNorm.weight"], w["embeddings.LayerNorm.bias"])
             self.layers = []
-            for i in range(int(config["num_hidden_layers"])):
+            hidden = self.wte.shape[1]
+            if self.heads <= 0 or hidden % self.heads:
+                raise MLMError(f"{name}: hidden size {hidden} is not a multiple of num_attention_heads {self.heads}")
+            for i in range(n_layers):
                 p = f"encoder.layer.{i}."
                 qkv = [w[p + f"attention.self.{k}.weight"].T for k in ("query", "key", "value")]
                 qkv_b = [w[p + f"attention.self.{k}.bias"] for k in ("query", "key", "value")]
@@ -179,8 +199,11 @@ class MaskedLM:
                     np.ascontiguousarray(w[p + "output.dense.weight"].T), w[p + "output.dense.bias"],
                     (w[p + "output.LayerNorm.weight"], w[p + "output.LayerNorm.bias"])))
         except KeyError as exc:
-            raise MLMError(f"{name}: tensor {exc.args[0]!r} missing: not a BERT checkpoint "
+            what = "setting" if exc.args[0] in config or "." not in str(exc.args[0]) else "tensor"
+            raise MLMError(f"{name}: {what} {exc.args[0]!r} missing: not a BERT checkpoint "
                            "(supported: model_type 'bert', e.g. bert-base-uncased, SciBERT, BioBERT)") from None
+        except (TypeError, ValueError, IndexError) as exc:  # config values of the wrong type, odd shapes
+            raise MLMError(f"{name}: not a usable BERT checkpoint ({exc})") from None
         try:  # the masked-LM head; a bare BertModel (no head) cannot fill in words
             self.head = np.ascontiguousarray(w["cls.predictions.transform.dense.weight"].T)
             self.head_b = w["cls.predictions.transform.dense.bias"]
@@ -192,8 +215,18 @@ class MaskedLM:
             raise MLMError(f"{name}: no masked-LM head (cls.predictions.*): use a checkpoint saved from "
                            "BertForMaskedLM or BertForPreTraining, not a bare BertModel") from None
         dec = w.get("cls.predictions.decoder.weight")
-        self.dec = np.ascontiguousarray((self.wte if dec is None else dec).T)  # tied to the embeddings unless stored
+        self.dec = (self.wte if dec is None else dec).T  # tied to the embeddings unless stored (a view, no copy)
         self.max_len = self.wpe.shape[0]
+        V, H = self.wte.shape
+        shapes_ok = (self.wpe.shape[1] == H and self.dec.shape == (H, V) and self.dec_b.shape == (V,)
+                     and self.head.shape == (H, H) and all(L.qkv.shape == (H, 3 * H) for L in self.layers))
+        if not shapes_ok:
+            raise MLMError(f"{name}: tensor shapes do not match a BERT model of hidden size {H}")
+        if tokenizer.get_vocab_size() > V:
+            raise MLMError(f"{name}: the tokenizer has {tokenizer.get_vocab_size()} entries but the model only "
+                           f"{V} embeddings (tokenizer and weights from different models?)")
+        if self.max_len < 2 * MAX_PIECES + 4:
+            raise MLMError(f"{name}: max_position_embeddings {self.max_len} is too small to score words in context")
         ids = {t: tokenizer.token_to_id(t) for t in ("[CLS]", "[SEP]", "[MASK]", "[PAD]")}
         if any(v is None for v in ids.values()):
             raise MLMError(f"{name}: the tokenizer lacks {[t for t, v in ids.items() if v is None]} (a BERT vocabulary has them)")
@@ -212,6 +245,8 @@ class MaskedLM:
             raise MLMError(f"{folder}: no config.json (give the folder a model was saved to with save_pretrained)") from None
         except (OSError, ValueError) as exc:
             raise MLMError(f"{folder}/config.json: {exc}") from None
+        if not isinstance(config, dict):
+            raise MLMError(f"{folder}/config.json: not a JSON object")
         if config.get("model_type") != "bert":
             raise MLMError(f"{folder}: model_type {config.get('model_type')!r} is not supported "
                            "(supported: 'bert', e.g. bert-base-uncased, SciBERT, BioBERT, PubMedBERT)")
@@ -254,27 +289,33 @@ class MaskedLM:
         t = _layer_norm(self.act(h @ self.head + self.head_b), *self.head_ln, self.eps)
         return _log_softmax(t @ self.dec + self.dec_b)
 
-    def score_many(self, items: Sequence[tuple[str, str, Sequence[str]]],
-                   context: int = CONTEXT_TOKENS) -> list[list[float]]:
-        """For each ``(left, right, candidates)``: log P(candidate fills the gap), in nats.
+    def score_many(self, items: Sequence[tuple[str, str, Sequence[str]]], context: int = CONTEXT_TOKENS,
+                   deadline: float | None = None) -> list[list[float]]:
+        """For each ``(left, right, candidates)``: how well each candidate fills the gap, as
+        the mean log-probability (nats) of its word pieces.
 
-        A candidate of k word pieces is scored with k [MASK]s between the contexts as the
-        sum of each position's log-probability of its piece (one input row per item and
-        length; rows run ROWS_PER_PASS at a time, so memory stays bounded however many
-        findings a document has). Candidates longer than MAX_PIECES get -inf.
+        A candidate of k pieces is scored with k [MASK]s between the contexts (one input row
+        per item and length; rows run ROWS_PER_PASS at a time, so memory stays bounded
+        however many findings a document has). The mean, not the sum, so that a word the
+        vocabulary splits into many pieces (a rare or technical word, often the text as
+        written) is not judged unlikely for its length alone. A candidate with no pieces,
+        more than MAX_PIECES, an unknown piece ([UNK]), or not reached before ``deadline``
+        (``time.monotonic()``) gets -inf: not scored.
         """
         rows: list[tuple[list[int], int]] = []  # (input ids, first mask position)
         wants: list[list[tuple[int, int, list[int]]]] = []  # per row: (item, candidate, piece ids)
         out = [[-math.inf] * len(cands) for _, _, cands in items]
         room = self.max_len - 2 - MAX_PIECES
+        unk = self.tokenizer.token_to_id("[UNK]")
         for n, (left, right, cands) in enumerate(items):
-            lids, rids = self.pieces(left)[-context:], self.pieces(right)[:context]
+            lids = self.pieces(left)[-context:] if context > 0 else []
+            rids = self.pieces(right)[:context] if context > 0 else []
             if len(lids) + len(rids) > room:  # short windows only: never past the position table
                 lids, rids = lids[-(room // 2):], rids[:room - min(len(lids), room // 2)]
             by_len: dict[int, int] = {}
             for c, cand in enumerate(cands):
                 pid = self.pieces(cand)
-                if not pid or len(pid) > MAX_PIECES:
+                if not pid or len(pid) > MAX_PIECES or unk in pid:
                     continue
                 r = by_len.get(len(pid))
                 if r is None:
@@ -284,6 +325,8 @@ class MaskedLM:
                 wants[r].append((n, c, pid))
         order = sorted(range(len(rows)), key=lambda r: len(rows[r][0]))  # similar lengths pad least
         for a in range(0, len(order), ROWS_PER_PASS):
+            if deadline is not None and time.monotonic() > deadline:
+                break
             chunk = order[a:a + ROWS_PER_PASS]
             T = max(len(rows[r][0]) for r in chunk)
             ids = np.full((len(chunk), T), self.pad, dtype=np.int64)
@@ -298,7 +341,7 @@ class MaskedLM:
             at = np.concatenate([[0], np.cumsum(k)])
             for b, r in enumerate(chunk):
                 for n, c, pid in wants[r]:
-                    out[n][c] = float(lp[at[b] + np.arange(len(pid)), pid].sum())
+                    out[n][c] = float(lp[at[b] + np.arange(len(pid)), pid].mean())
         return out
 
 
@@ -310,7 +353,7 @@ def load(model: "MaskedLM | str | os.PathLike") -> MaskedLM:
     """A :class:`MaskedLM`, loading a folder path once per process."""
     if isinstance(model, MaskedLM):
         return model
-    key = os.path.abspath(os.fspath(model))
+    key = os.path.realpath(os.path.expanduser(os.fspath(model)))
     with _LOAD_LOCK:
         got = _LOADED.get(key)
         if got is None:
@@ -318,56 +361,74 @@ def load(model: "MaskedLM | str | os.PathLike") -> MaskedLM:
         return got
 
 
+def check_weight(weight: float) -> float:
+    """``weight`` if it is a usable evidence weight (finite, >= 0), else ValueError."""
+    w = float(weight)
+    if not (math.isfinite(w) and w >= 0):
+        raise ValueError(f"the masked LM weight must be a finite number >= 0, not {weight!r}")
+    return w
+
+
 def rescore(report, text: str, model: "MaskedLM | str | os.PathLike", weight: float = MLM_WEIGHT,
-            context: int = CONTEXT_TOKENS):
-    """``report`` (of :func:`unspin.check` on ``text``) with every finding re-scored by a masked LM.
+            context: int = CONTEXT_TOKENS, deadline: float | None = None):
+    """``report`` (of :func:`unspin.check` on ``text``) with its findings re-scored by a masked LM.
 
     For each finding the model scores the text as written, the suggestion and the
-    alternatives in their context. The suggestion becomes the model's favourite among
-    the engine's candidates (the others follow in its order); the confidence moves by
-    ``weight`` x Delta in log-odds, Delta being how many nats likelier that favourite is
-    than the text as written (clipped to +-DELTA_CLIP); the reason says so. A finding
-    whose confidence falls below the reporting floor is dropped, and a suggestion is
-    applied by the engine's rule (:func:`unspin.detect.applies`) with the model's share
-    among the candidates as P(original). The document score is left as the engine
-    computed it (it is calibrated; the masked LM is not). The masked LM cannot add
-    findings: it only judges the spans the engine found.
+    alternatives in their context (:meth:`MaskedLM.score_many`). The suggestion becomes
+    the model's favourite among the engine's candidates (the others follow in its order);
+    the confidence moves by ``weight`` x Delta in log-odds, Delta being how many nats per
+    word piece likelier that favourite is than the text as written (clipped to
+    +-DELTA_CLIP); the reason says so. A finding whose confidence falls below the
+    reporting floor is dropped. Whether the suggestion is applied: never when the model
+    prefers the text as written; when it scored two or more candidates, by the engine's
+    rule (:func:`unspin.detect.applies`) with the model's share among them as P(original);
+    otherwise as the engine decided. A finding is left as it is when the model cannot
+    score the text as written or any candidate (unknown word pieces, too long, past
+    ``deadline``). The document score stays the engine's (it is calibrated; the masked LM
+    is not), and the model adds no findings: it only judges the spans the engine found.
     """
     from .detect import REPORT_CONFIDENCE, _apply, _logit, _sigmoid, applies
 
+    weight = check_weight(weight)
     mlm = load(model)
-    todo = [f for f in report.findings if f.suggestion]
-    items = []
-    for f in todo:
-        cands = [f.text]
+    todo, items = [], []
+    for f in report.findings:
+        if not f.suggestion:
+            continue
+        cands, seen = [f.text], {f.text.lower()}
         for c in [f.suggestion, *f.alternatives]:
-            if c.lower() not in {x.lower() for x in cands}:
+            if c.lower() not in seen:
+                seen.add(c.lower())
                 cands.append(c)
-        items.append((text[max(0, f.start - 2000):f.start], text[f.end:f.end + 2000], cands[:MAX_CANDIDATES]))
-    scores = dict(zip(map(id, todo), zip(items, mlm.score_many(items, context)))) if todo else {}
+        if len(cands) > 1:
+            todo.append(f)
+            items.append((text[max(0, f.start - 2000):f.start], text[f.end:f.end + 2000], cands[:MAX_CANDIDATES]))
+    scores = {id(f): (it[2], sc) for f, it, sc in zip(todo, items, mlm.score_many(items, context, deadline))}
     findings = []
     for f in report.findings:
         got = scores.get(id(f))
-        if got is None:
-            findings.append(f)
+        if got is None or not math.isfinite(got[1][0]) or not any(map(math.isfinite, got[1][1:])):
+            findings.append(f)  # nothing to compare: left as the engine made it
             continue
-        (_, _, cands), sc = got
+        cands, sc = got
         own, alt = sc[0], np.array(sc[1:])
-        if not np.isfinite(alt).any():
-            findings.append(f)
-            continue
-        order = np.argsort(-alt, kind="stable")
+        order = np.argsort(-alt, kind="stable")  # -inf (not scored) last
         best = cands[1 + order[0]]
-        finite = own if math.isfinite(own) else alt[order[0]] - DELTA_CLIP
-        delta = float(np.clip(alt[order[0]] - finite, -DELTA_CLIP, DELTA_CLIP))
+        delta = float(np.clip(alt[order[0]] - own, -DELTA_CLIP, DELTA_CLIP))
         conf = round(_sigmoid(_logit(f.confidence) + weight * delta), 4)
         if conf < REPORT_CONFIDENCE:
             continue
-        share = float(np.exp(alt[order[0]] - np.logaddexp.reduce(alt[np.isfinite(alt)])))
-        reason = (f"{f.reason}; masked LM {mlm.name}: '{best}' is {abs(delta):.1f} nats "
+        finite = alt[np.isfinite(alt)]
+        if delta < 0:
+            applied = False
+        elif len(finite) >= 2:
+            applied = applies(conf, float(np.exp(alt[order[0]] - np.logaddexp.reduce(finite))))
+        else:
+            applied = f.applied
+        lowered = {c.lower() for c in cands}
+        unscored = [a for a in f.alternatives if a.lower() not in lowered]
+        reason = (f"{f.reason}; masked LM {mlm.name}: '{best}' is {abs(delta):.1f} nats per word piece "
                   f"{'likelier' if delta >= 0 else 'less likely'} than '{f.text}' here")
-        unscored = [a for a in f.alternatives if a not in cands and a != best]
-        findings.append(dataclasses.replace(
-            f, suggestion=best, alternatives=[cands[1 + k] for k in order[1:]] + unscored,
-            confidence=conf, reason=reason, applied=applies(conf, share)))
+        findings.append(dataclasses.replace(f, suggestion=best, alternatives=[cands[1 + k] for k in order[1:]] + unscored,
+                                            confidence=conf, reason=reason, applied=applied))
     return dataclasses.replace(report, findings=findings, restored=_apply(text, findings))

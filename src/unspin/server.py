@@ -47,6 +47,7 @@ import os
 import socket
 import sys
 import threading
+import time
 from collections import OrderedDict
 from contextlib import asynccontextmanager
 from typing import Any, Literal, Optional
@@ -540,12 +541,14 @@ def create_app(*, index: str | None = None, max_body: int | None = None, max_wor
 
     rescorer = None
     if mlm is not None:
-        from .mlm import MLM_WEIGHT, load, rescore
+        from .mlm import MLM_WEIGHT, check_weight, load, rescore
 
-        model, weight = load(mlm), MLM_WEIGHT if mlm_weight is None else float(mlm_weight)
+        model, weight = load(mlm), check_weight(MLM_WEIGHT if mlm_weight is None else mlm_weight)
 
         def rescorer(report, text):
-            return rescore(report, text, model, weight=weight)
+            # findings not reached within the request's time limit are left as the engine
+            # made them (the request has been answered 503 by then anyway)
+            return rescore(report, text, model, weight=weight, deadline=time.monotonic() + timeout)
 
     engine = _Engine(index_path=index, timeout=timeout, cache=cache, max_pending=max_pending, rescore=rescorer)
     CheckRequest, RestoreRequest, ReportRequest, TraceRequest = _models(max_chars)
@@ -812,11 +815,11 @@ def serve(*, host: str = "127.0.0.1", port: int = 8000, index: str | None = None
             except IndexUnavailable as exc:
                 err(str(exc))
                 return 3
-    if mlm is not None:  # fail before listening, clearly (each worker loads its own copy)
-        from .mlm import MLMError, load
+    if mlm is not None:  # fail before listening, clearly (each worker loads its own copy; this one is dropped)
+        from .mlm import MaskedLM, MLMError
 
         try:
-            load(mlm)
+            MaskedLM.load(mlm)
         except MLMError as exc:
             err(f"--mlm: {exc}")
             return 3 if os.path.isdir(mlm) else 4

@@ -144,7 +144,10 @@ class Ctx:
         if getattr(args, "mlm", None) is not None:
             from unspin.mlm import load
 
-            self.mlm = {"mlm": load(args.mlm), "mlm_weight": args.mlm_weight}
+            from unspin.mlm import check_weight
+
+            self.mlm = {"mlm": load(args.mlm),
+                        "mlm_weight": None if args.mlm_weight is None else check_weight(args.mlm_weight)}
         self.errors: dict[str, list[str]] = {}
         self._sources: tuple[bool, list[str] | None] | None = None
 
@@ -858,6 +861,10 @@ RUNNERS: dict[str, Callable[[Ctx], Section]] = {
 }
 
 
+#: The sections whose checks go through Ctx.check (so --mlm re-scores them).
+MLM_SECTIONS = ("dev", "clean", "synthetic", "tortured")
+
+
 def build_parser() -> argparse.ArgumentParser:
     ap = argparse.ArgumentParser(prog="unspin bench", description=__doc__.split("\n\n")[0],
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -904,9 +911,15 @@ def main(argv: list[str] | None = None) -> int:
         print(f"unknown benchmark(s): {', '.join(bad)} (choose from {', '.join(BENCHES + OPTIONAL_BENCHES)})",
               file=sys.stderr)
         return 2
+    if args.mlm is None and args.mlm_weight is not None:
+        print("unspin bench: --mlm-weight needs --mlm DIR", file=sys.stderr)
+        return 2
     try:
         ctx = Ctx(args)
-    except Exception as e:  # unspin.mlm.MLMError: a model folder that cannot be used
+    except ImportError as e:
+        print(f"unspin bench: {e}", file=sys.stderr)
+        return 2
+    except ValueError as e:  # unspin.mlm.MLMError (a model folder that cannot be used) or a bad weight
         print(f"unspin bench: --mlm: {e}", file=sys.stderr)
         return 2
     if args.data is not None and ctx.data_dir is None:
@@ -928,7 +941,7 @@ def main(argv: list[str] | None = None) -> int:
                 traceback.print_exc()
                 sec = Section(name, name, status="error", notes=[f"{type(e).__name__}: {e}"])
         sec.seconds = time.perf_counter() - t0
-        if ctx.mlm and name != "speed":
+        if ctx.mlm and name in MLM_SECTIONS:
             from unspin.mlm import MLM_WEIGHT
 
             w = MLM_WEIGHT if ctx.mlm["mlm_weight"] is None else ctx.mlm["mlm_weight"]

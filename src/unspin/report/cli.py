@@ -146,9 +146,11 @@ def add_parser(subparsers: Any) -> None:
     p.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1, loopback only)")
     p.add_argument("--port", type=_port, default=8000, help="port (default 8000)")
     p.add_argument("--index", metavar="PATH", help="trace index for /v1/trace and the source view")
+    from unspin.cli import mlm_weight
+
     p.add_argument("--mlm", metavar="DIR", help="re-score findings with this local BERT masked LM (unspin.mlm; "
                    "each worker loads it)")
-    p.add_argument("--mlm-weight", type=float, default=None, metavar="W", help="its evidence weight (default 0.5)")
+    p.add_argument("--mlm-weight", type=mlm_weight, default=None, metavar="W", help="its evidence weight, >= 0 (default 0.5)")
     p.add_argument("--max-body", type=_size, default=None, metavar="SIZE",
                    help="largest request body, e.g. 5MB (default 5MB)")
     p.add_argument("--max-words", type=_positive(int), default=None, metavar="N",
@@ -238,6 +240,9 @@ def _serve(args: argparse.Namespace) -> int:
         _err(f"'unspin serve' needs the optional web dependencies ({missing} is not installed); "
              f"run: {SERVE_EXTRA_HINT}")
         return EXIT_MISSING_EXTRA
+    if args.mlm is None and args.mlm_weight is not None:
+        _err("--mlm-weight needs --mlm DIR (the masked LM it weighs)")
+        return 2
     from unspin import server
 
     return server.serve(host=args.host, port=args.port, index=args.index, max_body=args.max_body,
