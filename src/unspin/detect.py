@@ -35,6 +35,7 @@ Text that must be left alone is left alone:
 from __future__ import annotations
 
 import contextlib
+import copy
 import dataclasses
 import gc
 import itertools
@@ -819,7 +820,7 @@ class Engine:
                                      phr["uni_mean"], phr["uni_first"], "phrase")
             props += self._phrase_proposals(doc, phr, phr_entries, F, floor)
         spun_pmi = dict(zip(pair_starts, (q[sl_pmi] - self.lm.unigram_batch(doc.ids[idx + 1])).tolist()))
-        props += self._joint_proposals(doc, ranked, spun_pmi, spun)
+        props += self._joint_proposals(doc, ranked, spun_pmi, spun, floor)
         return self._drop_prose_words(doc, self._drop_inside_terms(doc, props))
 
     def _drop_prose_words(self, doc: _Doc, props: list[_Proposal]) -> list[_Proposal]:
@@ -997,8 +998,8 @@ class Engine:
             out.append(_Proposal(i, j, text, alts, float(lo[best]), reason, "phrase", f))
         return out
 
-    def _joint_proposals(self, doc: _Doc, ranked: dict[int, _Cands],
-                         spun_pmi: dict[int, float], spun: "_Spun") -> list[_Proposal]:
+    def _joint_proposals(self, doc: _Doc, ranked: dict[int, _Cands], spun_pmi: dict[int, float],
+                         spun: "_Spun", floor: float = -math.inf) -> list[_Proposal]:
         """Re-score adjacent suspicious words together: tortured phrases swap every word of a term.
 
         Neither "counterfeit" nor "consciousness" alone looks better as "artificial" or
@@ -1090,6 +1091,8 @@ class Engine:
         out: list[_Proposal] = []
         names = FEATURES + JOINT_FEATURES
         for i, k in best.items():
+            if top[i] < floor:  # as for single words: what check() cannot report is not built
+                continue
             f = dict(zip(names, F[k].tolist()))
             text = f"{rows[k][3]} {rows[k][4]}"
             w1, w2 = doc.lw[i], doc.lw[i + 1]
@@ -1592,7 +1595,8 @@ def _profile_presence(proposals: list[_Proposal], score: float) -> list[_Proposa
     out = []
     for pr in proposals:
         if pr.kind == "profile":
-            pr = dataclasses.replace(pr, logodds=_logit(score * _sigmoid(pr.logodds)))
+            pr = copy.copy(pr)  # (dataclasses.replace re-runs __init__: slower, same result)
+            pr.logodds = _logit(score * _sigmoid(pr.logodds))
         out.append(pr)
     return out
 
