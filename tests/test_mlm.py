@@ -167,6 +167,15 @@ def test_tokenizer_saved_with_padding_and_truncation(tmp_path):
     assert len(m.pieces(" ".join(["investors"] * 20))) == 20
 
 
+def test_past_the_deadline_findings_stay_as_the_engine_made_them(tmp_path, finding):
+    import time
+
+    report, _ = finding
+    m = MaskedLM.load(make_bert(tmp_path / "m", engine_words()))
+    assert rescore(report, TEXT, m, deadline=time.monotonic() - 1).findings == report.findings
+    assert rescore(report, TEXT, m, deadline=time.monotonic() + 60).findings != report.findings
+
+
 @pytest.mark.parametrize("weight", [float("nan"), float("inf"), -1.0])
 def test_weight_must_be_finite_and_not_negative(tmp_path, finding, weight):
     report, _ = finding
