@@ -17,6 +17,8 @@ def _load(name: str) -> list[dict]:
 
 def _assert_case(case: dict) -> None:
     report = unspin.check(case["text"])
+    if case.get("clean"):  # a known false alarm: held to the negative cases' standard
+        _assert_clean(case, report)
     for needle in case.get("flag", []):
         start = case["text"].index(needle)
         end = start + len(needle)
@@ -35,12 +37,15 @@ def test_synthetic(case):
     _assert_case(case)
 
 
-@pytest.mark.parametrize("case", _load("negative.jsonl"), ids=lambda c: c["note"])
-def test_negative(case):
-    report = unspin.check(case["text"])
+def _assert_clean(case: dict, report) -> None:
     assert not report.is_spun, report.score
     assert [f for f in report.findings if f.confidence >= 0.5] == []
     assert report.restored == case["text"]
+
+
+@pytest.mark.parametrize("case", _load("negative.jsonl"), ids=lambda c: c["note"])
+def test_negative(case):
+    _assert_clean(case, unspin.check(case["text"]))
 
 
 @pytest.mark.xfail(strict=False, reason="known failure, see tests/cases/known_failures.jsonl")
