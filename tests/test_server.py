@@ -548,3 +548,22 @@ def test_api_concurrent_requests_when_check_many_fails(batches_fail):
             body = r.json()
             assert body["score"] == want["score"] and body["restored"] == want["restored"]
             assert [f["text"] for f in body["findings"]] == [f["text"] for f in want["findings"]]
+
+
+def test_a_busy_worker_lets_its_clients_reconnect():
+    """With several worker processes (shed_when_busy), a response sent while other checks
+    are in flight closes its keep-alive connection, so the client's next connection can
+    land on an idle process; an idle worker keeps the connection open."""
+    app = create_app(warmup=False, shed_when_busy=True)
+    with TestClient(app) as c:
+        idle = c.post("/v1/check", json={"text": "The cat sat on the mat."})
+        assert idle.status_code == 200 and idle.headers.get("connection") != "close"
+        app.state.engine._pending += 1  # another request's check in flight
+        try:
+            busy = c.post("/v1/check", json={"text": "The dog sat on the rug."})
+        finally:
+            app.state.engine._pending -= 1
+        assert busy.status_code == 200 and busy.headers.get("connection") == "close"
+    with TestClient(create_app(warmup=False)) as c:  # one process: nothing to gain by closing
+        c.app.state.engine._pending += 1
+        assert c.post("/v1/check", json={"text": "The cat sat on the mat."}).headers.get("connection") != "close"
