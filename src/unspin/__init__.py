@@ -51,9 +51,9 @@ def check(text: str, *, threshold: float | None = None, profile: "str | object |
 
     report = _check(text, threshold=threshold, profile=profile)
     if mlm is not None:
-        from .mlm import MLM_WEIGHT, rescore
+        from .mlm import rescore
 
-        report = rescore(report, text, mlm, weight=MLM_WEIGHT if mlm_weight is None else mlm_weight)
+        report = rescore(report, text, mlm, weight=mlm_weight)
     if index is not None:
         import dataclasses
 

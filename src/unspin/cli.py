@@ -116,14 +116,13 @@ def _mlm_options(p: argparse.ArgumentParser) -> None:
 
 
 def mlm_weight(value: str) -> float:
-    """``--mlm-weight``: a finite number >= 0."""
+    """``--mlm-weight``: a finite number >= 0 (:func:`unspin.mlm.check_weight`)."""
+    from .mlm import check_weight
+
     try:
-        w = float(value)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a number >= 0, got {value!r}") from None
-    if not (math.isfinite(w) and w >= 0):
-        raise argparse.ArgumentTypeError(f"expected a finite number >= 0, got {value!r}")
-    return w
+        return check_weight(value)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
 
 
 def _mlm_kwargs(args: argparse.Namespace) -> dict[str, Any]:

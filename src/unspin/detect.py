@@ -1100,9 +1100,9 @@ class Engine:
             reason = (f"rare collocation; '{text}'{known_term} is a common pairing of their synonyms "
                       f"and {10 ** f['gain']:.0f}x more likely than '{w1} {w2}' here" if f["gain"] > 0 else
                       f"rare collocation '{w1} {w2}'; '{text}'{known_term} pairs their synonyms")
-            others = sorted((x for x in readings[i] if x != k), key=lambda x: (known[x], fit[x]), reverse=True)
-            alts = list(dict.fromkeys(t for x in others for t in (f"{rows[x][3]} {rows[x][4]}",)
-                                      if t != text and t != f"{w1} {w2}"))[:JOINT_ALTERNATIVES]
+            others = sorted(readings[i], key=lambda x: (known[x], fit[x]), reverse=True)
+            alts = list(dict.fromkeys(f"{rows[x][3]} {rows[x][4]}" for x in others))
+            alts = [t for t in alts if t not in (text, f"{w1} {w2}")][:JOINT_ALTERNATIVES]
             out.append(_Proposal(i, i + 2, text, alts, top[i], reason, "tortured", f))
         return out
 
@@ -1514,12 +1514,11 @@ class Engine:
         """The chosen proposals (:func:`_select`) reportable as findings, with them, in
         text order; ``first``: findings already made, kept as they are; ``reuse``: findings
         made earlier for some of these very proposals (by id)."""
-        made = {id(pr): f for pr, f in first}
+        made = dict(reuse or {})
+        made.update((id(pr), f) for pr, f in first)
         out = []
         for pr in _select(proposals, doc, [pr for pr, _ in first]):
             f = made.get(id(pr))
-            if f is None and reuse:
-                f = reuse.get(id(pr))
             if f is None:
                 if pr.features is not None and pr.restore_prob is None:
                     pr.restore_prob = _sigmoid(self._local_logodds(pr.features, "correct"))

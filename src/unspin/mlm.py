@@ -60,6 +60,9 @@ class MLMError(ValueError):
     """A masked-LM folder that cannot be used; the message says what to do."""
 
 
+_NEEDS_EXTRA = 'the masked LM backend needs safetensors and tokenizers: pip install "unspin[mlm]"'
+
+
 # --------------------------------------------------------------------------- numerics
 
 
@@ -117,7 +120,7 @@ def _weights(path: Path) -> dict[str, np.ndarray]:
     try:
         from safetensors.numpy import load_file
     except ImportError as exc:
-        raise MLMError('the masked LM backend needs safetensors and tokenizers: pip install "unspin[mlm]"') from exc
+        raise MLMError(_NEEDS_EXTRA) from exc
     try:
         raw = load_file(str(path))
     except Exception as exc:  # bfloat16 (numpy has no such type), a truncated file, ...
@@ -136,7 +139,7 @@ def _tokenizer(folder: Path):
     try:
         from tokenizers import Tokenizer
     except ImportError as exc:
-        raise MLMError('the masked LM backend needs safetensors and tokenizers: pip install "unspin[mlm]"') from exc
+        raise MLMError(_NEEDS_EXTRA) from exc
     try:
         if (folder / "tokenizer.json").is_file():
             tok = Tokenizer.from_file(str(folder / "tokenizer.json"))
@@ -361,20 +364,27 @@ def load(model: "MaskedLM | str | os.PathLike") -> MaskedLM:
         return got
 
 
-def check_weight(weight: float) -> float:
-    """``weight`` if it is a usable evidence weight (finite, >= 0), else ValueError."""
-    w = float(weight)
+def check_weight(weight: float | str | None) -> float:
+    """``weight`` (None: :data:`MLM_WEIGHT`) if it is a usable evidence weight (finite,
+    >= 0), else ValueError."""
+    if weight is None:
+        return MLM_WEIGHT
+    try:
+        w = float(weight)
+    except ValueError:
+        w = math.nan
     if not (math.isfinite(w) and w >= 0):
         raise ValueError(f"the masked LM weight must be a finite number >= 0, not {weight!r}")
     return w
 
 
-def rescore(report, text: str, model: "MaskedLM | str | os.PathLike", weight: float = MLM_WEIGHT,
+def rescore(report, text: str, model: "MaskedLM | str | os.PathLike", weight: float | None = None,
             context: int = CONTEXT_TOKENS, deadline: float | None = None):
     """``report`` (of :func:`unspin.check` on ``text``) with its findings re-scored by a masked LM.
 
     For each finding the model scores the text as written, the suggestion and the
-    alternatives in their context (:meth:`MaskedLM.score_many`). The suggestion becomes
+    alternatives in their context (:meth:`MaskedLM.score_many`; ``weight`` None means
+    :data:`MLM_WEIGHT`). The suggestion becomes
     the model's favourite among the engine's candidates (the others follow in its order);
     the confidence moves by ``weight`` x Delta in log-odds, Delta being how many nats per
     word piece likelier that favourite is than the text as written (clipped to

@@ -554,9 +554,9 @@ def create_app(*, index: str | None = None, max_body: int | None = None, max_wor
 
     rescorer = None
     if mlm is not None:
-        from .mlm import MLM_WEIGHT, check_weight, load, rescore
+        from .mlm import check_weight, load, rescore
 
-        model, weight = load(mlm), check_weight(MLM_WEIGHT if mlm_weight is None else mlm_weight)
+        model, weight = load(mlm), check_weight(mlm_weight)
 
         def rescorer(report, text):
             # findings not reached within the request's time limit are left as the engine

@@ -144,10 +144,7 @@ class Ctx:
         if getattr(args, "mlm", None) is not None:
             from unspin.mlm import load
 
-            from unspin.mlm import check_weight
-
-            self.mlm = {"mlm": load(args.mlm),
-                        "mlm_weight": None if args.mlm_weight is None else check_weight(args.mlm_weight)}
+            self.mlm = {"mlm": load(args.mlm), "mlm_weight": args.mlm_weight}
         self.errors: dict[str, list[str]] = {}
         self._sources: tuple[bool, list[str] | None] | None = None
 
@@ -866,6 +863,8 @@ MLM_SECTIONS = ("dev", "clean", "synthetic", "tortured")
 
 
 def build_parser() -> argparse.ArgumentParser:
+    from unspin.cli import mlm_weight
+
     ap = argparse.ArgumentParser(prog="unspin bench", description=__doc__.split("\n\n")[0],
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--only", default=None,
@@ -885,7 +884,7 @@ def build_parser() -> argparse.ArgumentParser:
     ap.add_argument("--mlm", default=None, metavar="DIR",
                     help="re-score every check of the quality sections with this local BERT masked LM "
                          "(unspin.mlm; measure what your model adds)")
-    ap.add_argument("--mlm-weight", type=float, default=None, metavar="W",
+    ap.add_argument("--mlm-weight", type=mlm_weight, default=None, metavar="W",
                     help="the masked LM's evidence weight (default: unspin.mlm.MLM_WEIGHT)")
     return ap
 
@@ -919,7 +918,7 @@ def main(argv: list[str] | None = None) -> int:
     except ImportError as e:
         print(f"unspin bench: {e}", file=sys.stderr)
         return 2
-    except ValueError as e:  # unspin.mlm.MLMError (a model folder that cannot be used) or a bad weight
+    except ValueError as e:  # unspin.mlm.MLMError: a model folder that cannot be used
         print(f"unspin bench: --mlm: {e}", file=sys.stderr)
         return 2
     if args.data is not None and ctx.data_dir is None:
@@ -942,10 +941,10 @@ def main(argv: list[str] | None = None) -> int:
                 sec = Section(name, name, status="error", notes=[f"{type(e).__name__}: {e}"])
         sec.seconds = time.perf_counter() - t0
         if ctx.mlm and name in MLM_SECTIONS:
-            from unspin.mlm import MLM_WEIGHT
+            from unspin.mlm import check_weight
 
-            w = MLM_WEIGHT if ctx.mlm["mlm_weight"] is None else ctx.mlm["mlm_weight"]
-            sec.notes.append(f"findings re-scored by the masked LM {ctx.mlm['mlm'].name} (weight {w}; unspin.mlm)")
+            sec.notes.append(f"findings re-scored by the masked LM {ctx.mlm['mlm'].name} "
+                             f"(weight {check_weight(ctx.mlm['mlm_weight'])}; unspin.mlm)")
         if sec.status != "ok":
             _log(f"{name}: {'; '.join(sec.notes)}")
         sections.append(sec)
