@@ -56,14 +56,15 @@ def fit_logistic(X: np.ndarray, y: np.ndarray, l2: float = 1e-2, iters: int = 50
 
 
 LOCAL_FEATURES = ["bias", "gain", "gain_pos", "channel", "fit_spun", "fit_cand", "uni_spun", "uni_cand",
-                  "name", "multi_spun", "multi_cand", "joint", "mwe", "pair_pmi_cand", "pair_pmi_spun"]
+                  "name", "multi_spun", "multi_cand", "joint", "mwe", "pair_pmi_cand", "pair_pmi_spun",
+                  "term_cand"]
 
 
 def _thesaurus_proposals(engine: Engine, docs: list[tuple[str, list[tuple[int, int, str]]]],
                          unreported: bool = False):
-    """(proposal, originals of the gold edits it overlaps) for every thesaurus proposal;
-    with ``unreported``, only those the shift can add: below the reporting floor and
-    clear of the proposals chosen without it."""
+    """(proposal, originals of the gold edits it overlaps, the span's original wording or
+    None) for every thesaurus proposal; with ``unreported``, only those the shift can add:
+    below the reporting floor and clear of the proposals chosen without it."""
     floor = _logit(REPORT_CONFIDENCE)
     for text, spans in docs:
         doc, props = engine.proposals(text, profile=None)
@@ -74,12 +75,12 @@ def _thesaurus_proposals(engine: Engine, docs: list[tuple[str, list[tuple[int, i
             if pr.features is None or (unreported and (pr.logodds >= floor or taken & set(range(pr.i, pr.j)))):
                 continue
             a, b = doc.tokens[pr.i].start, doc.tokens[pr.j - 1].end
-            yield pr, [o for s, e, o in spans if s < b and a < e]
+            yield pr, [o for s, e, o in spans if s < b and a < e], _original_span(text, spans, a, b)
 
 
 def shift_examples(engine: Engine, docs: list[tuple[str, list[tuple[int, int, str]]]]) -> tuple[np.ndarray, np.ndarray]:
     """(log-odds, substituted?) of the thesaurus proposals of ``docs`` that the shift can add."""
-    rows = [(pr.logodds, 1.0 if hits else 0.0) for pr, hits in _thesaurus_proposals(engine, docs, unreported=True)]
+    rows = [(pr.logodds, 1.0 if hits else 0.0) for pr, hits, _ in _thesaurus_proposals(engine, docs, unreported=True)]
     return np.array([r[0] for r in rows]), np.array([r[1] for r in rows])
 
 
@@ -95,6 +96,26 @@ def fit_offset(lo: np.ndarray, y: np.ndarray, iters: int = 50) -> float:
     return d
 
 
+def _original_span(text: str, spans: list[tuple[int, int, str]], a: int, b: int) -> str | None:
+    """What the writer wrote at text[a:b] (the gold edits inside put back), lower-cased;
+    None when an edit crosses the span's edge (no suggestion for the span can be right).
+
+    A pair whose first word was kept and second restored is right only if the suggestion
+    keeps the first word too, so comparing with the edits' originals alone ("forest" for
+    "random thicket") would count every such suggestion wrong.
+    """
+    parts, pos = [], a
+    for s, e, o in sorted(spans):
+        if e <= a or s >= b:
+            continue
+        if s < a or e > b:
+            return None
+        parts += [text[pos:s], o]
+        pos = e
+    parts.append(text[pos:b])
+    return " ".join("".join(parts).lower().split())
+
+
 def _substituted_chars(text: str, edits) -> list[tuple[int, int, str]]:
     return [(e.spun_start, e.spun_end, e.orig.lower()) for e in edits]
 
@@ -102,10 +123,10 @@ def _substituted_chars(text: str, edits) -> list[tuple[int, int, str]]:
 def local_examples(engine: Engine, docs: list[tuple[str, list[tuple[int, int, str]]]]):
     """Per thesaurus proposal: features, substituted? (label 1), suggestion == original? (label 2)."""
     X, y, correct = [], [], []
-    for pr, hits in _thesaurus_proposals(engine, docs):
+    for pr, hits, original in _thesaurus_proposals(engine, docs):
         X.append([pr.features.get(f, 0.0) for f in LOCAL_FEATURES])
         y.append(1.0 if hits else 0.0)
-        correct.append(1.0 if hits and " ".join(hits) == pr.suggestion else 0.0)
+        correct.append(1.0 if hits and original == pr.suggestion else 0.0)
     return np.array(X), np.array(y), np.array(correct)
 
 

@@ -141,8 +141,10 @@ DEFAULT_CORRECT = {"bias": -1.0, "gain_pos": 1.0, "mwe": 2.0}
 #: Per-proposal features, in the column order of the engine's feature matrices.
 FEATURES = ("bias", "gain", "gain_pos", "channel", "fit_spun", "fit_cand", "uni_spun", "uni_cand", "name",
             "multi_spun", "multi_cand", "joint", "mwe")
-#: Extra features of jointly re-scored pairs: collocation strength of the candidate and observed pair.
-JOINT_FEATURES = ("pair_pmi_cand", "pair_pmi_spun")
+#: Extra features of jointly re-scored pairs: collocation strength of the candidate and observed
+#: pair, and whether the candidate pair is a known technical term (tortured phrases disguise terms
+#: of a field; an observed pair that is a term is a collocation, so never gets here).
+JOINT_FEATURES = ("pair_pmi_cand", "pair_pmi_spun", "term_cand")
 _GAIN, _CHANNEL = FEATURES.index("gain"), FEATURES.index("channel")  # columns of the feature matrix
 
 
@@ -1042,13 +1044,14 @@ class Engine:
         F[:, 12] = [self._is_mwe(f"{r[3]} {r[4]}") for r in rows]
         F[:, 13] = [r[2] for r in rows]
         F[:, 14] = [r[1] for r in rows]
+        F[:, 15] = [self._is_tech_term(f"{r[3]} {r[4]}") for r in rows]
         lo = (F @ self._weights["local_joint"]).tolist()
         # A pair that is a known term explains the text better than a mere collocation
         # the news LM prefers, and a technical term better than a general one: tortured
         # phrases disguise terms of a field ("random forest", not WordNet's "common
         # ground", for "irregular woodland"). Only the suggestion follows this order;
         # the confidence that the pair was spun is the best pair's score, as before.
-        known = [(self._is_tech_term(f"{r[3]} {r[4]}"), F[k, 12] > 0) for k, r in enumerate(rows)]
+        known = [(F[k, 15] > 0, F[k, 12] > 0) for k in range(len(rows))]
         # Among a span's readings the suggestion is the likeliest original: LM preference
         # in context times the channel prior (noisy channel). The detection score ranks
         # readings by how suspicious the *span* looks, which is not the same question
