@@ -141,6 +141,13 @@ def test_check_stdin(fake_engine, monkeypatch, capsys):
     assert fake_engine[-1]["text"] == TEXT
 
 
+@pytest.mark.parametrize("command", ["check", "restore"])
+def test_piped_text_without_file_reads_stdin(fake_engine, monkeypatch, capsys, command):
+    stdin_bytes(monkeypatch, TEXT.encode("utf-8"))  # cat a.txt | unspin check
+    assert main([command]) == 0
+    assert fake_engine[-1]["text"] == TEXT
+
+
 def test_check_example_reads_packaged_article(fake_engine, capsys):
     assert main(["check", "--example"]) == 0
     text = fake_engine[-1]["text"]
@@ -148,8 +155,14 @@ def test_check_example_reads_packaged_article(fake_engine, capsys):
     assert capsys.readouterr().out.startswith("examples/spun_article.txt: ")
 
 
+class _Terminal(io.StringIO):
+    def isatty(self):
+        return True
+
+
 @pytest.mark.parametrize("argv", [["check"], ["check", "x.txt", "--example"], ["restore"]])
-def test_check_needs_exactly_one_source(fake_engine, argv, capsys):
+def test_check_needs_exactly_one_source(fake_engine, argv, monkeypatch, capsys):
+    monkeypatch.setattr(sys, "stdin", _Terminal())  # at a terminal a bare command must not wait for input
     assert main(argv) == 2
     err = capsys.readouterr().err
     assert "FILE" in err and "Traceback" not in err

@@ -1,14 +1,15 @@
 """The HTML and Markdown reports and the ``unspin report`` / ``unspin serve`` commands."""
 from __future__ import annotations
 
-import pytest
-
 import dataclasses
 import html
+import io
 import re
+import sys
 import time
 from importlib.resources import files
 
+import pytest
 
 import unspin
 from unspin.cli import main
@@ -178,7 +179,13 @@ def test_cli_report_html_and_md(tmp_path, capsys):
     assert "## Restored text" in capsys.readouterr().out
 
 
-def test_cli_report_from_file_and_errors(tmp_path, capsys):
+class _Terminal(io.StringIO):
+    def isatty(self):
+        return True
+
+
+def test_cli_report_from_file_and_errors(tmp_path, capsys, monkeypatch):
+    monkeypatch.setattr(sys, "stdin", _Terminal())  # a bare `unspin report` at a terminal is a usage error
     p = tmp_path / "a.txt"
     p.write_text("The cat sat on the mat.\n", encoding="utf-8")
     assert main(["report", str(p)]) == 0

@@ -153,7 +153,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     sub.required = True
 
-    file_help = "plain text, Markdown, HTML or PDF file; '-' reads stdin"
+    file_help = "plain text, Markdown, HTML or PDF file; '-' (or no FILE, with text piped in) reads stdin"
 
     p = sub.add_parser("check", help="score a text for spinning and list suspicious spans",
                        description="Score FILE for spinning, list suspicious spans and suggest the original words.",
@@ -268,6 +268,7 @@ def _dispatch(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
         if getattr(mod, "COMMANDS", ()) and args.command in mod.COMMANDS:
             return mod.run(args)
     if args.command in ("check", "restore"):
+        stdin_by_default(args)
         if args.example and args.file:
             parser.error(f"{args.command}: give either FILE or --example, not both")
         if not args.example and not args.file:
@@ -340,6 +341,15 @@ def _bench(argv: list[str]) -> int:
         raise
     status = bench.main(list(argv))
     return _exit_status(status)
+
+
+def stdin_by_default(args: argparse.Namespace) -> None:
+    """No FILE and no --example, with text piped in (``cat a.txt | unspin check``):
+    read stdin, as ftfy and most filters do. At a terminal the usage error stays, so
+    a bare ``unspin check`` does not sit waiting for typed input."""
+    if not args.file and not getattr(args, "example", False) and sys.stdin is not None \
+            and not _isatty(sys.stdin):
+        args.file = "-"
 
 
 def _load(path: str) -> Document:

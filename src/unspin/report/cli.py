@@ -115,7 +115,7 @@ def _port(value: str) -> int:
 def add_parser(subparsers: Any) -> None:
     from unspin.cli import EPILOG, unit_float
 
-    file_help = "plain text, Markdown, HTML or PDF file; '-' reads stdin"
+    file_help = "plain text, Markdown, HTML or PDF file; '-' (or no FILE, with text piped in) reads stdin"
     p = subparsers.add_parser(
         "report", help="write a self-contained HTML (or Markdown) report for a text",
         description="Check FILE and write a report a person can read: highlights by confidence, suggestions, "
@@ -178,8 +178,9 @@ def _err(msg: str) -> None:
 
 
 def _report(args: argparse.Namespace) -> int:
-    from unspin.cli import _load, _load_example
+    from unspin.cli import _load, _load_example, stdin_by_default
 
+    stdin_by_default(args)
     if args.example and args.file:
         _err("report: give either FILE or --example, not both")
         return 2
