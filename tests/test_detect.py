@@ -585,3 +585,44 @@ def test_candidate_cache_restarting_at_its_limit_keeps_results(monkeypatch):
     eng = detect.Engine()
     assert [eng.check(t).to_dict() for t in texts * 2] == fresh * 2
     assert len(eng._cands_cache) < 40  # it was restarted along the way
+
+
+def test_unknown_hyphenated_compounds_are_split_into_their_parts():
+    """A spinner swaps the parts of a compound one by one, so an unknown compound is
+    scored as its parts; known compounds and those with a number stay whole."""
+    doc = Engine()._doc("A machine-mastering and long-term plan for 55-litre tanks.")
+    assert [t.text for t in doc.tokens] == ["A", "machine", "mastering", "and", "long-term", "plan", "for",
+                                            "55-litre", "tanks"]
+    assert doc.text[doc.tokens[2].start:doc.tokens[2].end] == "mastering"  # offsets into the text
+
+
+def test_a_spun_compound_part_is_found_and_the_hyphen_kept():
+    r = unspin.check("In this paper we apply machine-mastering algorithms to the data set.")
+    (f,) = [f for f in r.findings if "mastering" in f.text]
+    assert f.suggestion.lower() in ("learning", "machine-learning")
+    assert "machine-learning" in r.restored or "machine-mastering" in r.restored  # never "machine learning"
+    pair = unspin.check("We built a counterfeit-consciousness system for hospitals.")
+    assert any(f.suggestion == "artificial-intelligence" for f in pair.findings)
+
+
+def test_no_pair_or_phrase_cuts_a_split_compound():
+    """"loss-making stores": "making stores" is no pair of the text, and "sell-off" is
+    no rendering of a single word."""
+    for text, bad in (("Profits at the loss-making stores fell.", "making stores"),
+                      ("The sell-off hit banks and the last-gasp rally faded.", "sell-off")):
+        r = unspin.check(text)
+        assert all(f.text != bad for f in r.findings), r.findings
+
+
+def test_split_compounds_score_the_same_in_groups_and_in_pieces(monkeypatch):
+    import unspin.detect as detect_mod
+
+    texts = ["Profits at the loss-making stores fell.",
+             "In this paper we apply machine-mastering algorithms to the data set.",
+             "The irregular-woodland classifier was trained on the data."]
+    alone = [Engine().check(t).to_dict() for t in texts]
+    assert [r.to_dict() for r in Engine().check_many(texts)] == alone
+    long_text = "\n".join(texts * 12)
+    whole = Engine().check(long_text).to_dict()
+    monkeypatch.setattr(detect_mod, "PASS_TOKENS", 23)
+    assert Engine().check(long_text).to_dict() == whole

@@ -189,6 +189,7 @@ class _Doc:
         # capitalised but not sentence-initial: a name, or a spun capitalised word
         self.name_like = np.fromiter(map(str.isupper, map(_FIRST, texts)), dtype=bool, count=n) & ~st
         self._parts: list[_Doc] | None = None  # the texts this view covers, after :meth:`combine`
+        self.cid: list[int] | None = None  # per token: first token of its split compound, or -1
         self.base = [0]      # token offset of each part
         self.tid = np.zeros(n, dtype=np.int64)  # part of each token
 
@@ -216,9 +217,29 @@ class _Doc:
         # first token (a sentence start) have the same right context, so drop one.
         for name in ("R1", "R2", "NR"):
             setattr(out, name, np.concatenate([getattr(d, name)[:-1] for d in docs] + [getattr(docs[-1], name)[-1:]]))
+        out.cid = None
+        if any(d.cid is not None for d in docs):
+            out.cid = [x + b if x >= 0 else -1 for d, b in zip(docs, out.base)
+                       for x in (d.cid if d.cid is not None else [-1] * len(d.lw))]
         out.tid = np.repeat(np.arange(len(docs)), sizes)
         out._tids = out.tid.tolist()  # for token-by-token questions (a numpy scalar costs ~0.1 µs)
         return out
+
+    def mark_compounds(self, groups: list[tuple[int, int]]) -> None:
+        """Record the token ranges of compounds the engine split at their hyphens."""
+        cid = [-1] * len(self.tokens)
+        for a, b in groups:
+            cid[a:b] = [a] * (b - a)
+        self.cid = cid
+
+    def whole_words(self, i: int, j: int) -> bool:
+        """Tokens [i, j) do not cut a split compound: they lie inside one, or touch none
+        ("loss-making stores": "making stores" is no phrase of the text)."""
+        cid = self.cid
+        if cid is None:
+            return True
+        c = cid[i]
+        return all(x == c for x in cid[i + 1:j])
 
     def same_part(self, i: int, j: int) -> bool:
         """Tokens [i, j) all belong to one text."""
@@ -521,6 +542,7 @@ class Engine:
         self._pairs_cache: dict[tuple[str, str], list] = {}
         self._mwe_cache: dict[str, bool] = {}
         self._tech_cache: dict[str, bool] = {}
+        self._compound_cache: dict[str, bool] = {}
         self._verb_cache: dict[str, bool] = {}
         self._rev_cache: dict[str, tuple] = {}
         self._half_cache: dict[tuple[str, str, bool], tuple] = {}
@@ -617,7 +639,7 @@ class Engine:
                 while key in prefixes and j < n:
                     key = key + " " + lw[j]
                     j += 1
-                    if key in table and doc.same_part(i, j):
+                    if key in table and doc.same_part(i, j) and doc.whole_words(i, j):
                         hits.append((prof, i, j, key))
         return hits
 
@@ -646,7 +668,9 @@ class Engine:
         """Multi-word spun forms that are thesaurus entries ("financial institution" -> "bank")."""
         if self.lexicon is None:
             return [], []
-        spans = [(i, j) for i, j in self.lexicon.phrase_keys(doc.lw) if doc.same_part(i, j)]
+        # not the parts of a split compound either: "sell-off" is no rendering of "market"
+        spans = [(i, j) for i, j in self.lexicon.phrase_keys(doc.lw)
+                 if doc.same_part(i, j) and doc.whole_words(i, j) and (doc.cid is None or doc.cid[i] < 0)]
         entries = self._cands([" ".join(doc.lw[i:j]) for i, j in spans])
         found = [(sp, e) for sp, e in zip(spans, entries) if e is not None]
         return [sp for sp, _ in found], [e for _, e in found]
@@ -657,11 +681,14 @@ class Engine:
         return [i for i in positions if i + 1 in have and self._may_pair(doc, i)]
 
     def _may_pair(self, doc: _Doc, i: int) -> bool:
-        """Words i and i+1 could be one spun term: same sentence, only space between (a
-        comma or dash: not one term), word i not a verb (:meth:`_verb_only`), and the pair
+        """Words i and i+1 could be one spun term: same sentence, only space between (or
+        the hyphen of a compound, :meth:`_split_compounds`; a comma or dash: not one
+        term), word i not a verb (:meth:`_verb_only`), and the pair
         not written so in genuine technical prose (:meth:`_in_prose`)."""
         lw = doc.lw
-        return (not doc.starts[i + 1] and doc.space_between(i) and not self._verb_only(lw[i])
+        return (not doc.starts[i + 1] and doc.whole_words(i, i + 2)
+                and (doc.space_between(i) or (doc.cid is not None and doc.cid[i] >= 0))
+                and not self._verb_only(lw[i])
                 and not self._in_prose(lw[i], lw[i + 1]))
 
     def _in_prose(self, w1: str, w2: str) -> bool:
@@ -751,7 +778,50 @@ class Engine:
 
     def _doc(self, text: str) -> _Doc:
         tokens, truncated = tokenize_upto(text, MAX_WORDS)
-        return _Doc(text, tokens, self.lm, truncated=truncated)
+        groups: list[tuple[int, int]] = []
+        if "-" in text:
+            tokens, groups = self._split_compounds(tokens)
+        doc = _Doc(text, tokens, self.lm, truncated=truncated)
+        if groups:
+            doc.mark_compounds(groups)
+        return doc
+
+    def _split_compounds(self, tokens: list[Token]) -> tuple[list[Token], list[tuple[int, int]]]:
+        """Hyphenated words that neither thesaurus nor the language model knows, as
+        their parts, and where each split one now lies ([first, end) token ranges).
+
+        A spinner swaps the parts of a compound one by one ("machine-mastering" for
+        "machine-learning", "K-closest" for "K-nearest"), and only the parts have
+        synonyms. Known compounds ("long-term", "well-known") stay whole: they are
+        thesaurus entries in their own right; so do those with a number ("55-litre").
+        """
+        hyph = [k for k, t in enumerate(tokens) if "-" in t[2]]
+        if not hyph:
+            return tokens, []
+        out: list[Token] = []
+        groups: list[tuple[int, int]] = []
+        done = 0
+        for k in hyph:
+            t = tokens[k]
+            if self._whole_compound(t.text):
+                continue
+            out += tokens[done:k]
+            first, pos = len(out), t.start
+            for part in t.text.split("-"):
+                out.append(Token(pos, pos + len(part), part))
+                pos += len(part) + 1
+            groups.append((first, len(out)))
+            done = k + 1
+        return (tokens, []) if not done else (out + tokens[done:], groups)
+
+    def _whole_compound(self, word: str) -> bool:
+        low = word.lower()
+        got = self._compound_cache.get(low)
+        if got is None:
+            got = self._compound_cache[low] = bool(
+                any(c.isdigit() for c in low) or low in self.lm.trie.word_index
+                or (self.lexicon is not None and self.lexicon.is_known(low)))
+        return got
 
     def proposals(self, text: str, profile="auto", floor: float = -math.inf) -> tuple[_Doc, list[_Proposal]]:
         """Scored proposals before selection: all of them (used by calibration), or only
@@ -1390,7 +1460,7 @@ class Engine:
     def _bounded_caches(self) -> tuple[tuple[dict, int], ...]:
         """The per-string caches besides the candidates' and their size limits."""
         return ((self._text_ids, 500_000), (self._pairs_cache, 200_000), (self._mwe_cache, 200_000),
-                (self._tech_cache, 200_000), (self._verb_cache, 200_000),
+                (self._tech_cache, 200_000), (self._verb_cache, 200_000), (self._compound_cache, 100_000),
                 (self._rev_cache, 20_000),  # ~3-8 KB each
                 (self._term_ids_cache, 100_000), (self._half_cache, 200_000), (self._prose_cache, 500_000))
 
@@ -1467,7 +1537,10 @@ class Engine:
                     units.append((k, 0, d))
                 continue
             for a, b in _pieces(d.starts, PASS_TOKENS):
-                units.append((k, a, _Doc(d.text, d.tokens[a:b], self.lm)))
+                piece = _Doc(d.text, d.tokens[a:b], self.lm)
+                if d.cid is not None:  # a piece starts at a sentence start, never inside a compound
+                    piece.cid = [x - a if x >= 0 else -1 for x in d.cid[a:b]]
+                units.append((k, a, piece))
         out: list[list[_Proposal]] = [[] for _ in docs]
         group: list[tuple[int, int, _Doc]] = []
         size = 0
@@ -1545,6 +1618,11 @@ class Engine:
         conf = round(_sigmoid(pr.logodds), 4)
         case = case_like(span)
         suggestion = case(pr.suggestion)
+        if pr.j - pr.i > 1 and suggestion is not None:
+            gaps = [doc.gap(k) for k in range(pr.i, pr.j - 1)]
+            words = suggestion.split(" ")
+            if "-" in gaps and len(words) == len(gaps) + 1:  # "actual-time" -> "real-time"
+                suggestion = "".join(w + (g if g == "-" else " ") for w, g in zip(words, gaps)) + words[-1]
         alts = [case(a) for a in pr.alternatives if a != pr.suggestion]
         local = conf if not pr.shift else _sigmoid(pr.logodds - pr.shift)
         return Finding(start, end, span, suggestion, alts, conf, pr.reason, pr.kind,
