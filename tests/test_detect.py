@@ -626,3 +626,14 @@ def test_split_compounds_score_the_same_in_groups_and_in_pieces(monkeypatch):
     whole = Engine().check(long_text).to_dict()
     monkeypatch.setattr(detect_mod, "PASS_TOKENS", 23)
     assert Engine().check(long_text).to_dict() == whole
+
+
+def test_addresses_are_never_rewritten():
+    text = ("Visit https://example.com/cash/firms-mentioned or www.firms.com/cash, or email "
+            "cash@firms.com: the firms mentioned cash.")
+    r = unspin.check(text)
+    for address in ("https://example.com/cash/firms-mentioned", "www.firms.com/cash", "cash@firms.com"):
+        assert address in r.restored
+        a = text.index(address)
+        assert not any(f.start < a + len(address) and a < f.end for f in r.findings)
+    assert r.findings  # the prose around them is still checked

@@ -39,3 +39,13 @@ def test_tokenize_upto_is_a_prefix_of_tokenize(text, limit):
     full = tokenize(text)
     assert toks == full[:limit] and more == (len(full) > limit)
     assert all(type(t) is Token for t in toks)
+
+
+def test_prose_tokens_drop_addresses_only():
+    from unspin.tokens import prose_tokens
+
+    text = "See HTTP://Example.org/a-b?x=1 (or ftp://h/f), write to a.b+c@mail.example.co.uk now; at 5 @ home."
+    kept = [t.text for t in prose_tokens(text, tokenize(text))]
+    assert kept == ["See", "or", "write", "to", "now", "at", "5", "home"]
+    plain = "No addresses here."
+    assert prose_tokens(plain, tokenize(plain)) == tokenize(plain)

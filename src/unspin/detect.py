@@ -53,7 +53,7 @@ from .lexicon import analyses, inflect, singulars
 from .lm import LanguageModel
 from .profiles import Profile, resolve
 from .report import DEFAULT_THRESHOLD, Finding, Report
-from .tokens import STOPWORDS, Token, case_like, sentence_starts, tokenize_upto
+from .tokens import STOPWORDS, Token, case_like, prose_tokens, sentence_starts, tokenize_upto
 
 #: Data the document-score calibration was fitted on (the benchmark prints it).
 CALIBRATION_SOURCES = "synthetic spins of clean_news.jsonl (index % 5 != 0) and those clean texts"
@@ -778,6 +778,7 @@ class Engine:
 
     def _doc(self, text: str) -> _Doc:
         tokens, truncated = tokenize_upto(text, MAX_WORDS)
+        tokens = prose_tokens(text, tokens)  # never rewrite a URL's or an e-mail address's words
         groups: list[tuple[int, int]] = []
         if "-" in text:
             tokens, groups = self._split_compounds(tokens)

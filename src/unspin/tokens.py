@@ -15,6 +15,7 @@ Offsets always index the original string, so findings can point back into it.
 from __future__ import annotations
 
 
+import bisect
 import itertools
 import operator
 import re
@@ -98,6 +99,32 @@ def words(text: str) -> list[str]:
     ['safe', 'havens', 'safe', "haven's"]
     """
     return [m.group().lower().replace("\u2019", "'") for m in WORD_RE.finditer(text)]
+
+
+#: Web and e-mail addresses. Their words are not prose: "example.com/cash" is no spun
+#: "money" and must never be rewritten.
+ADDRESS_RE = re.compile(r"(?:\b(?:https?|ftp)://|\bwww\.)[^\s<>\"'()\[\]]+|[\w.+-]+@[\w-]+(?:\.[\w-]+)+", re.I)
+
+
+def prose_tokens(text: str, tokens: list[Token]) -> list[Token]:
+    """``tokens`` without those inside URLs and e-mail addresses.
+
+    >>> text = "Mail cash@firms.com or see https://example.com/cash now."
+    >>> [t.text for t in prose_tokens(text, tokenize(text))]
+    ['Mail', 'or', 'see', 'now']
+    """
+    if "@" not in text and "://" not in text and "www." not in text and "WWW." not in text:
+        return tokens
+    spans = [(m.start(), m.end()) for m in ADDRESS_RE.finditer(text)]
+    if not spans:
+        return tokens
+    starts = [a for a, _ in spans]
+    out = []
+    for t in tokens:
+        k = bisect.bisect_right(starts, t.start) - 1
+        if k < 0 or t.start >= spans[k][1]:
+            out.append(t)
+    return out
 
 
 def sentence_starts(text: str, tokens: list[Token]) -> list[bool]:
