@@ -21,6 +21,28 @@ def test_fast_score_ranks_spun_above_clean():
     assert fs.score(spun) > fs.score(clean)
 
 
+def test_unseen_pairs_count_broken_collocations_within_each_text_only():
+    fs = FastScorer()
+    clean = "The central bank said on Tuesday that it would keep interest rates unchanged this year."
+    spun = "The worldwide group looked for secure sanctuaries while curiosity charges rose."
+    a, b = fs.features(clean), fs.features(spun)
+    assert b["unseen_pairs_per_100w"] > a["unseen_pairs_per_100w"]
+    # a batch scores each text as alone: no pair is formed across two texts
+    assert fs.features_many([clean, spun, "", clean]) == [a, b, fs.features(""), a]
+    assert fs.score_many([spun, "", clean]) == [fs.score(spun), 0.0, fs.score(clean)]
+
+
+def test_fast_score_is_no_length_prior():
+    """An earlier fit scored 60 words of a spun article ~0 and 500 words 0.29: a long
+    text is not more likely spun, so length is not a feature."""
+    from importlib.resources import files
+
+    fs = FastScorer()
+    words = files("unspin").joinpath("examples", "spun_article.txt").read_text(encoding="utf-8").split()
+    short, full = fs.score(" ".join(words[:60])), fs.score(" ".join(words))
+    assert short > 0.5 and full > 0.5 and abs(short - full) < 0.2
+
+
 # --------------------------------------------------------------------------- score_texts (full mode)
 
 from unspin.corpus import batch  # noqa: E402

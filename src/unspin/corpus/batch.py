@@ -91,12 +91,25 @@ def _guarded(fn, *args) -> dict[str, Any]:
         return {"unspin_error": f"{type(exc).__name__}: {exc}"[:500]}
 
 
+def _fast_fields(score: float, thr: float) -> dict[str, Any]:
+    return {"unspin_score": score, "unspin_is_spun": score >= thr, "unspin_findings": None,
+            "unspin_spinner": None}
+
+
 def _fast_one(text: str, opts: Options, thr: float) -> dict[str, Any]:
     from .score import default_scorer
 
-    score = default_scorer(opts.profile).score(text)
-    return {"unspin_score": score, "unspin_is_spun": score >= thr, "unspin_findings": None,
-            "unspin_spinner": None}
+    return _fast_fields(default_scorer(opts.profile).score(text), thr)
+
+
+def _fast_group(texts: list[str], opts: Options, thr: float) -> list[dict[str, Any]]:
+    from .score import default_scorer
+
+    try:
+        scores = default_scorer(opts.profile).score_many(texts)
+    except Exception:  # score one by one, so one bad text cannot fail its neighbours
+        return [_guarded(_fast_one, t, opts, thr) for t in texts]
+    return [_fast_fields(s, thr) for s in scores]
 
 
 _warmed = False
@@ -144,8 +157,8 @@ def _score_texts(texts: Iterable[Any], opts: Options) -> list[dict[str, Any]]:
     out: list[Any] = [_guarded(_validate, t) for t in texts]  # e.g. decoding huge bytes
     todo = [k for k, t in enumerate(out) if isinstance(t, str)]
     if opts.fast:
-        for k in todo:
-            out[k] = _guarded(_fast_one, out[k], opts, thr)
+        for k, fields in zip(todo, _fast_group([out[k] for k in todo], opts, thr)):
+            out[k] = fields
         return out
     group: list[int] = []
     size = 0
