@@ -119,7 +119,7 @@ def test_parquet_and_zst(tmp_path):
                  "-o", str(tmp_path / "out"), "--fast", "--chunk-size", "3", "--no-text"]) == 0
     t = pq.read_table(tmp_path / "out" / "docs.parquet").to_pylist()
     assert [r["id"] for r in t] == [r["id"] for r in recs]
-    assert "text" not in t[0] and t[-1]["unspin_error"] == "no text"
+    assert "text" not in t[0] and t[-1]["unspin_error"] == "'text' is null"
     z = _read_jsonl(tmp_path / "out" / "docs2.jsonl.zst")
     assert [r["id"] for r in z] == ["d0", "d1", "d2", "d3"]
 
@@ -269,3 +269,205 @@ def test_default_chunk_size_follows_the_mode():
     assert Settings("out", Options(fast=True)).chunk_size == FAST_CHUNK
     assert Settings("out", Options(fast=False)).chunk_size == FULL_CHUNK < FAST_CHUNK
     assert Settings("out", Options(fast=False), chunk_size=7).chunk_size == 7
+
+
+# --------------------------------------------------------------------------- review fixes
+
+
+def _one_line_error(err: str) -> str:
+    """The single 'unspin: error: ...' line of a failed command (and no traceback)."""
+    assert "Traceback" not in err
+    lines = [ln for ln in err.splitlines() if ln.startswith("unspin: error:")]
+    assert len(lines) == 1, err
+    return lines[0]
+
+
+@pytest.fixture
+def no_scoring(monkeypatch):
+    """Fail the test if anything gets scored: a bad output must be refused before the work."""
+    from unspin.corpus import run as corpus_run
+
+    def boom(*a, **kw):
+        raise AssertionError("scored before the output was checked")
+
+    monkeypatch.setattr(corpus_run, "score_texts", boom)
+
+
+def test_bad_output_paths_fail_first_with_exit_3(tmp_path, capsys, no_scoring):
+    src = tmp_path / "c.jsonl"
+    _write_jsonl(src, _records(3))
+    papers = tmp_path / "papers"
+    papers.mkdir()
+    (papers / "a.txt").write_text(SPUN)
+    afile = tmp_path / "afile"
+    afile.write_text("keep me")
+    cases = [(["screen", str(papers), "--csv", str(tmp_path)], "is a folder; --csv needs a file name"),
+             (["screen", str(papers), "--csv", str(tmp_path / "no" / "dir" / "x.csv")], "cannot write"),
+             (["filter", str(src), "-o", str(afile)], "exists and is not a folder"),
+             (["filter", str(src), "-o", str(afile / "out")], "cannot create the output folder")]
+    for argv, says in cases:
+        assert main(argv + ["--fast"]) == 3, argv
+        assert says in _one_line_error(capsys.readouterr().err), argv
+    assert afile.read_text() == "keep me"
+    assert not (tmp_path / "no").exists()
+
+
+def test_write_errors_during_the_run_are_clean(tmp_path, capsys, monkeypatch):
+    from unspin.corpus import run as corpus_run
+
+    src = tmp_path / "c.jsonl"
+    _write_jsonl(src, _records(3))
+
+    def disk_full(path, data):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(corpus_run, "_fsync_write", disk_full)
+    assert main(["filter", str(src), "-o", str(tmp_path / "o"), "--fast"]) == 3
+    assert "cannot write (No space left on device)" in _one_line_error(capsys.readouterr().err)
+    monkeypatch.undo()
+    if os.path.exists("/dev/full"):  # a real ENOSPC while the CSV is written at the end
+        (tmp_path / "a.txt").write_text(SPUN)
+        assert main(["screen", str(tmp_path / "a.txt"), "--csv", "/dev/full", "--fast"]) == 3
+        assert "/dev/full: cannot write" in _one_line_error(capsys.readouterr().err)
+
+
+def test_screen_keeps_an_existing_csv_until_the_rows_are_ready(tmp_path, capsys):
+    (tmp_path / "a.txt").write_text(SPUN)
+    out = tmp_path / "s.csv"
+    out.write_text("old,content\n" * 50)
+    assert main(["screen", str(tmp_path / "a.txt"), "--csv", str(out), "--fast"]) == 0
+    rows = list(csv.DictReader(out.open()))
+    assert len(rows) == 1 and rows[0]["file"].endswith("a.txt") and rows[0]["score"]
+    assert "old,content" not in out.read_text()
+
+
+def test_single_document_file_and_unknown_files(tmp_path, capsys):
+    (tmp_path / "spun.txt").write_text(SPUN)
+    (tmp_path / "page.html").write_text(f"<html><body><p>{CLEAN}</p></body></html>")
+    assert main(["filter", str(tmp_path / "spun.txt"), str(tmp_path / "page.html"), "-o", str(tmp_path / "o"),
+                 "--fast"]) == 0
+    (doc,) = _read_jsonl(tmp_path / "o" / "spun.jsonl")
+    assert doc["file"].endswith("spun.txt") and doc["kind"] == "text" and "unspin_score" in doc
+    (page,) = _read_jsonl(tmp_path / "o" / "page.jsonl")
+    assert page["kind"] == "html" and "unspin_score" in page
+    # no known extension: JSON lines if the first non-blank line starts with "{" ...
+    (tmp_path / "records").write_text("\n" + json.dumps({"id": "x", "text": CLEAN}) + "\n")
+    assert main(["filter", str(tmp_path / "records"), "-o", str(tmp_path / "o2"), "--fast"]) == 0
+    assert [r["id"] for r in _read_jsonl(tmp_path / "o2" / "records.jsonl")] == ["x"]
+    capsys.readouterr()
+    # ... and refused otherwise, before an output is made, instead of one error row per line
+    (tmp_path / "blob").write_bytes(b"\x7fELF\x02\x01\x01\x00" + bytes(range(256)) * 40)
+    (tmp_path / "notes").write_text("plain prose, not JSON\n" * 3)
+    for name in ("blob", "notes"):
+        assert main(["filter", str(tmp_path / name), "-o", str(tmp_path / f"o-{name}"), "--fast"]) == 3
+        assert "cannot tell what kind of file this is" in _one_line_error(capsys.readouterr().err)
+        assert not (tmp_path / f"o-{name}").exists()
+
+
+def _complete_lines(data: bytes, comp: str) -> list[bytes]:
+    """What a tolerant decompressor (zcat) recovers from a cut file: its complete lines."""
+    if comp == "gz":
+        import zlib
+
+        out = zlib.decompressobj(31).decompress(data)
+    else:
+        import zstandard
+
+        out = zstandard.ZstdDecompressor().decompressobj().decompress(data)
+    return out.split(b"\n")[:-1]
+
+
+@pytest.mark.parametrize("name", ["cut.jsonl.gz", "cut.jsonl.zst"])
+@pytest.mark.parametrize("workers", [1, 2])
+def test_truncated_compressed_input_keeps_every_complete_line(tmp_path, capsys, name, workers):
+    if name.endswith(".zst"):
+        pytest.importorskip("zstandard")
+    n = 120  # ~300 KB: several zstd blocks, so a cut frame still has complete blocks to give
+    src = tmp_path / name
+    _write_jsonl(src, _records(n))
+    data = src.read_bytes()
+    src.write_bytes(data[:-30])
+    complete = _complete_lines(data[:-30], name.rsplit(".", 1)[1])
+    assert 0 < len(complete) < n
+    assert main(["filter", str(src), "-o", str(tmp_path / "o"), "--fast", "--chunk-size", "7",
+                 "--workers", str(workers), "--no-progress"]) == 0
+    rows = _read_jsonl(tmp_path / "o" / name)
+    assert [r["id"] for r in rows[:-1]] == [json.loads(ln)["id"] for ln in complete]  # none lost
+    assert all("unspin_score" in r for r in rows[:-1])
+    last = rows[-1]
+    assert last["unspin_line"] == len(complete) + 1
+    assert last["unspin_error"].startswith(f"line {len(complete) + 1}: the compressed stream ended early")
+    summary = json.loads((tmp_path / "o" / "_unspin_summary.json").read_text())
+    assert summary["read"] == summary["written"] == len(complete) + 1 and summary["errored"] == 1
+    assert f"read {len(complete) + 1}, written {len(complete) + 1}" in capsys.readouterr().err
+
+
+def test_damaged_gzip_keeps_the_lines_before_the_damage(tmp_path):
+    import zlib
+
+    recs = _records(60)
+    comp = zlib.compressobj(6, zlib.DEFLATED, 31)  # gzip
+    first = comp.compress("".join(json.dumps(r) + "\n" for r in recs[:25]).encode())
+    first += comp.flush(zlib.Z_FULL_FLUSH)  # byte-aligned, no back-references across this point
+    rest = comp.compress("".join(json.dumps(r) + "\n" for r in recs[25:]).encode()) + comp.flush()
+    rest = b"\xff" + rest[1:]  # a reserved deflate block type: zlib stops right here
+    src = tmp_path / "bad.jsonl.gz"
+    src.write_bytes(first + rest)
+    assert len(first + rest) < 1 << 16  # the good and the bad part are decompressed in one step
+    assert main(["filter", str(src), "-o", str(tmp_path / "o"), "--fast"]) == 0
+    rows = _read_jsonl(tmp_path / "o" / "bad.jsonl.gz")
+    assert [r["id"] for r in rows[:-1]] == [f"d{i}" for i in range(25)]
+    assert rows[-1]["unspin_line"] == 26 and "unspin_raw" not in rows[-1]
+    assert rows[-1]["unspin_error"].startswith("line 26: the compressed data is damaged")
+
+
+def test_nothing_scored_exits_1(tmp_path, capsys):
+    src = tmp_path / "junk.jsonl"
+    src.write_text("{broken\nnot json either\n")
+    assert main(["filter", str(src), "-o", str(tmp_path / "o"), "--fast"]) == 1
+    assert "none of the 2 records could be scored" in _one_line_error(capsys.readouterr().err)
+    assert len(_read_jsonl(tmp_path / "o" / "junk.jsonl")) == 2  # the rows are still written
+    _write_jsonl(src, [{"id": "ok", "text": CLEAN}], {0: "{broken"})
+    assert main(["filter", str(src), "-o", str(tmp_path / "o2"), "--fast"]) == 0  # one scored: success
+    (tmp_path / "bad").mkdir()
+    (tmp_path / "bad" / "x.txt").write_bytes(b"\x00\x01\x02" * 50)
+    assert main(["screen", str(tmp_path / "bad"), "--csv", str(tmp_path / "s.csv"), "--fast"]) == 1
+    assert len(list(csv.DictReader((tmp_path / "s.csv").open()))) == 1
+    for cmd in ("filter", "screen"):
+        assert main([cmd, "--help"]) == 0
+        helptext = capsys.readouterr().out
+        assert "exit codes:" in helptext and "1    nothing could be scored" in helptext
+
+
+def test_jsonl_error_messages_and_blank_lines(tmp_path, capsys):
+    src = tmp_path / "e.jsonl"
+    lines = ['{"id": "a", "text": null}', "null", '"s"', '{"id": "b"}', '{"id": "c", "text": "cut off',
+             '{"id": "d", "text": 5}', "", "   ", "[1]", json.dumps({"id": "ok", "text": CLEAN}), ""]
+    src.write_text("\n".join(lines) + "\n")
+    assert main(["filter", str(src), "-o", str(tmp_path / "o"), "--fast"]) == 0
+    errs = [r.get("unspin_error") for r in _read_jsonl(tmp_path / "o" / "e.jsonl")]
+    assert errs == ["line 1: 'text' is null", "line 2: a JSON null, not an object",
+                    "line 3: a JSON string, not an object", "line 4: no 'text' field",
+                    "line 5: malformed JSON (Unterminated string starting at: line 1 column 21 (char 20))",
+                    "line 6: 'text' is a JSON number, not a string", "line 9: a JSON array, not an object", None]
+    err = capsys.readouterr().err
+    assert "read 8, written 8, dropped 0, errored 7 (malformed lines 4), spun 0; blank lines skipped 3" in err
+    assert json.loads((tmp_path / "o" / "_unspin_summary.json").read_text())["blank"] == 3
+
+
+def test_per_file_errors_and_screen_summary(tmp_path, capsys):
+    d = tmp_path / "papers"
+    d.mkdir()
+    (d / "a.txt").write_text(SPUN)
+    os.symlink(tmp_path / "missing.txt", d / "gone.txt")
+    assert main(["screen", str(d), "--csv", str(tmp_path / "s.csv"), "--fast"]) == 0
+    rows = {Path(r["file"]).name: r for r in csv.DictReader((tmp_path / "s.csv").open())}
+    assert "broken symbolic link" in rows["gone.txt"]["error"] and "stdin" not in rows["gone.txt"]["error"]
+    summary = capsys.readouterr().err.splitlines()[-1]
+    assert summary.startswith("unspin screen: read 2 files, scored 1, errored 1, spun ")
+    assert "dropped" not in summary and "malformed" not in summary
+    (d / "empty.txt").write_text("")
+    assert main(["filter", str(d), "-o", str(tmp_path / "o"), "--fast"]) == 0
+    out = {r["file"]: r for r in _read_jsonl(tmp_path / "o" / "papers.jsonl")}
+    assert all("stdin" not in r.get("unspin_error", "") for r in out.values())
+    assert "unspin_error" in out["gone.txt"] and "unspin_error" in out["empty.txt"]

@@ -7,16 +7,21 @@ its line number in ``error``, so nothing read is ever silently skipped.
 """
 from __future__ import annotations
 
-import gzip
 import io
 import json
 import os
+import re
+import zlib
 from dataclasses import dataclass
 from typing import Any, Callable, Iterator
 
-__all__ = ["Item", "RawChunk", "Shard", "chunk_items", "parse_jsonl_line", "open_shard", "detect_format", "FOLDER_EXTENSIONS", "MissingExtra"]
+__all__ = ["Item", "RawChunk", "Shard", "chunk_items", "parse_jsonl_line", "open_shard", "detect_format",
+           "FOLDER_EXTENSIONS", "MissingExtra", "record_error"]
 
+#: Document files: what a folder is scanned for, and a single input read as one document.
 FOLDER_EXTENSIONS = (".pdf", ".html", ".htm", ".xhtml", ".txt", ".text", ".md", ".markdown")
+#: An input whose name says nothing is sniffed: JSONL if its first non-blank line starts with "{".
+SNIFF_BYTES = 1 << 20
 
 
 class MissingExtra(RuntimeError):
@@ -48,29 +53,84 @@ class RawChunk:
     end: int
     data: bytes | None = None
     tail: "Item | None" = None
+    blank: int = 0  # blank lines in the chunk (skipped, not records; counted for the summary)
+
+
+_JSON_KINDS = {type(None): "a JSON null", bool: "a JSON boolean", int: "a JSON number", float: "a JSON number",
+               str: "a JSON string", list: "a JSON array", dict: "a JSON object"}
+
+
+def _json_kind(value: Any) -> str:
+    return _JSON_KINDS.get(type(value), "a JSON value")
 
 
 def parse_jsonl_line(line: bytes, lineno: int, text_field: str) -> "Item | None":
     """One JSONL line as an :class:`Item` (``None`` for a blank line); never raises."""
     if line.isspace() or not line:
         return None  # blank lines are not records
+    # without its line ending: an unterminated string then reads as one, not as a control character
+    line = line.rstrip(b"\r\n")
     try:
         rec = json.loads(line)
     except (ValueError, UnicodeDecodeError) as exc:
-        raw = line.decode("utf-8", "replace").rstrip("\n")
+        raw = line.decode("utf-8", "replace")
         return Item({"unspin_line": lineno, "unspin_raw": raw[:100_000]}, None,
                     f"line {lineno}: malformed JSON ({str(exc)[:200]})", malformed=True)
     if not isinstance(rec, dict):
         return Item({"unspin_line": lineno, "value": rec}, None,
-                    f"line {lineno}: JSON {type(rec).__name__}, not an object", malformed=True)
+                    f"line {lineno}: {_json_kind(rec)}, not an object", malformed=True)
     if text_field not in rec:
-        return Item(rec, None, f"no '{text_field}' field (line {lineno})")
-    return Item(rec, rec[text_field])
+        return Item(rec, None, f"line {lineno}: no '{text_field}' field")
+    text = rec[text_field]
+    if text is None:
+        return Item(rec, None, f"line {lineno}: '{text_field}' is null")
+    if not isinstance(text, str):  # said in JSON's terms here: score_texts would name the Python type
+        return Item(rec, None, f"line {lineno}: '{text_field}' is {_json_kind(text)}, not a string")
+    return Item(rec, text)
 
 
-def truncated_item(lineno: int, exc: BaseException) -> "Item":
-    return Item({"unspin_line": lineno + 1}, None,
-                f"line {lineno + 1}: input ends in a damaged or truncated block ({exc})", malformed=True)
+class StreamDamaged(Exception):
+    """A compressed input that cannot be decompressed further (``str``: what went wrong, for the user)."""
+
+
+def truncated_item(lineno: int, reason: str, partial: bytes = b"") -> "Item":
+    """The one error row for the unreadable end of a compressed input: line ``lineno + 1`` on."""
+    rec: dict[str, Any] = {"unspin_line": lineno + 1}
+    if partial:  # the start of the cut line: kept, like a malformed line's text
+        rec["unspin_raw"] = partial.decode("utf-8", "replace")[:100_000]
+    return Item(rec, None, f"line {lineno + 1}: {reason}; nothing from here on could be read", malformed=True)
+
+
+def _split_lines(blocks: Iterator[bytes]) -> Iterator[bytes]:
+    """Lines (with their ``\\n``) of a stream of blocks; every complete line before a
+    :class:`StreamDamaged` is yielded first, and the exception gets the cut line as ``partial``."""
+    rest = b""
+    try:
+        for block in blocks:
+            data = rest + block if rest else block
+            start = 0
+            while True:
+                i = data.find(b"\n", start)
+                if i < 0:
+                    break
+                yield data[start:i + 1]
+                start = i + 1
+            rest = data[start:]
+    except StreamDamaged as exc:
+        exc.partial = rest
+        raise
+    if rest:
+        yield rest
+
+
+def record_error(exc: BaseException, path: str | None = None) -> str:
+    """A reading error as a per-record message: the command-line advice of
+    :func:`unspin.inputs.read_text` ("or use '-' to read stdin") means nothing in a row."""
+    if path is not None and os.path.islink(path) and not os.path.exists(path):
+        return f"{path}: broken symbolic link (its target does not exist)"
+    msg = str(exc)
+    msg = re.sub(r"\s*\(or (?:use )?'-' to read stdin\)", "", msg)
+    return msg
 
 
 def chunk_items(chunk: RawChunk, text_field: str) -> list["Item"]:
@@ -93,6 +153,9 @@ def chunk_items(chunk: RawChunk, text_field: str) -> list["Item"]:
 
 
 def detect_format(path: str) -> str:
+    """``jsonl``, ``parquet``, ``warc``, ``document`` (one PDF/HTML/TXT/MD file) or ``folder``, by
+    name; a name that says nothing is sniffed (:func:`_sniff`), and an unrecognised file raises
+    :class:`unspin.inputs.InputError` instead of being read as JSONL line by line."""
     p = path.lower()
     if os.path.isdir(path):
         return "folder"
@@ -103,9 +166,119 @@ def detect_format(path: str) -> str:
         return "jsonl"
     if p.endswith((".parquet", ".pq")):
         return "parquet"
-    if p.endswith((".warc", ".wet", ".arc")) or ".warc" in p or ".wet" in p:
+    if p.endswith((".warc", ".wet", ".arc")):
         return "warc"
-    return "jsonl"
+    if p == path.lower() and p.endswith(FOLDER_EXTENSIONS):  # (a compressed document is not one)
+        return "document"
+    if ".warc" in p or ".wet" in p:
+        return "warc"
+    return _sniff(path)
+
+
+def _sniff(path: str) -> str:
+    from ..inputs import InputError
+
+    what = ("name JSON lines .jsonl (or .jsonl.gz/.zst), Parquet .parquet, WARC/WET .warc(.gz)/.wet(.gz), "
+            "or a document .txt/.md/.html/.pdf")
+    try:
+        head = b""
+        with open(path, "rb") as fh:
+            for block in _decompressed(fh, compression(path)):
+                head += block
+                if len(head) >= SNIFF_BYTES or head.lstrip():
+                    break
+    except MissingExtra:
+        raise
+    except StreamDamaged as exc:
+        raise InputError(f"{path}: cannot tell what kind of file this is ({exc}); {what}") from None
+    except OSError as exc:
+        raise InputError(f"{path}: cannot read ({exc.strerror or exc})") from None
+    head = head.lstrip().removeprefix(b"\xef\xbb\xbf").lstrip()  # blank lines, a UTF-8 BOM
+    if not head or head.startswith(b"{"):
+        return "jsonl"  # JSON lines (an empty file: no records)
+    raise InputError(f"{path}: cannot tell what kind of file this is (not JSON lines: it does not start "
+                     f"with '{{'); {what}")
+
+
+def _gunzip(d, data: bytes, block: int) -> Iterator[bytes]:
+    """Decompress ``data`` with the zlib object ``d``, at most ``block`` bytes out per call
+    (a highly compressed input). zlib gives nothing of a call that fails, so on damage the
+    piece is replayed in small steps from a copy of ``d``: everything before the damage is kept."""
+    snapshot, given = d.copy(), 0
+    buf = data
+    try:
+        while True:
+            out = d.decompress(buf, block)
+            if out:
+                given += len(out)
+                yield out
+            buf = d.unconsumed_tail
+            if d.eof or (not buf and len(out) < block):
+                return
+    except zlib.error as exc:
+        err = exc
+    salvaged = bytearray()
+    for k in range(len(data)):  # the replay, byte by byte: only on damage, so its cost does not matter
+        try:
+            salvaged += snapshot.decompress(data[k:k + 1])
+        except zlib.error:
+            break
+    if len(salvaged) > given:
+        yield bytes(salvaged[given:])
+    raise err
+
+
+def _decompressed(fh, comp: str | None, block: int = 1 << 18) -> Iterator[bytes]:
+    """Blocks of the decompressed content of the binary file ``fh``. Unlike
+    :class:`gzip.GzipFile` and zstandard's stream reader, everything that could be decompressed
+    is given before a damaged or cut stream raises :class:`StreamDamaged` (the stream
+    reader of zstandard even ends silently at a cut frame). Concatenated gzip members and
+    zstd frames are read one after the other, as the outputs of ``unspin filter`` are made."""
+    if comp is None:
+        while True:
+            data = fh.read(block)
+            if not data:
+                return
+            yield data
+    if comp == "gz":
+        def new():
+            return zlib.decompressobj(31)  # gzip container; checks the CRC and length of each member
+        errors: tuple = (zlib.error,)
+    else:
+        zstd = _zstd()
+        dctx = zstd.ZstdDecompressor()
+
+        def new():
+            return dctx.decompressobj()
+        errors = (zstd.ZstdError,)
+    d = new()
+    started = False  # has the current member/frame received any input?
+    while True:
+        data = fh.read(block // 4)  # compressed input in small pieces: bounded output per step
+        if not data:
+            break
+        while data:
+            if not started:
+                data = data.lstrip(b"\0") if comp == "gz" else data  # gzip allows zero padding
+                if not data:
+                    break
+                started = True
+            try:
+                if comp == "gz":
+                    yield from _gunzip(d, data, block)
+                else:
+                    out = d.decompress(data)
+                    if out:
+                        yield out
+            except errors as exc:
+                raise StreamDamaged(f"the compressed data is damaged ({exc})") from None
+            if d.eof:  # the member/frame is complete: what follows is the next one (or padding)
+                data = d.unused_data
+                d, started = new(), False
+            else:
+                data = b""
+    if started:
+        raise StreamDamaged("the compressed stream ended early (file truncated?)")
 
 
 def compression(path: str) -> str | None:
@@ -167,35 +340,42 @@ class Shard:
             return 0.0
 
     def items(self) -> Iterator[Item]:
-        fn = {"jsonl": self._jsonl, "parquet": self._parquet, "warc": self._warc, "folder": self._folder}
+        fn = {"jsonl": self._jsonl, "parquet": self._parquet, "warc": self._warc, "folder": self._folder,
+              "document": self._document}
         return fn[self.format]()
 
     # -- JSONL
-    def _open_binary(self):
-        raw = _Counting(open(self.path, "rb"))
+    def _open_raw(self) -> "_Counting":
+        from ..inputs import InputError
+
+        try:
+            raw = _Counting(open(self.path, "rb"))
+        except OSError as exc:  # e.g. permission denied: the user's to fix, not a traceback
+            raise InputError(f"{self.path}: cannot read ({exc.strerror or exc})") from None
         self._raw = raw
         self._frac = lambda: raw.pos / max(self.size, 1)
+        return raw
+
+    def _lines(self, raw: "_Counting") -> Iterator[bytes]:
+        """The shard's lines; a damaged or cut .gz/.zst raises :class:`StreamDamaged` (with the cut
+        line as ``partial``) only after every complete line before the damage."""
         comp = compression(self.path)
-        buffered = io.BufferedReader(raw, 1 << 20)
-        if comp == "gz":
-            return gzip.GzipFile(fileobj=buffered)
-        if comp == "zst":
-            return _zstd().ZstdDecompressor().stream_reader(buffered, read_across_frames=True)
-        return buffered
+        if comp is None:
+            return iter(io.BufferedReader(raw, 1 << 20))
+        return _split_lines(_decompressed(raw, comp))
 
     def _jsonl(self) -> Iterator[Item]:
         tf = self.text_field
-        with self._open_binary() as fh:
-            stream = io.BufferedReader(fh, 1 << 20) if not isinstance(fh, io.BufferedReader) else fh
+        with self._open_raw() as raw:
             lineno = 0
             try:
-                for line in stream:
+                for line in self._lines(raw):
                     lineno += 1
                     it = parse_jsonl_line(line, lineno, tf)
                     if it is not None:
                         yield it
-            except (OSError, EOFError) as exc:  # truncated .gz/.zst: keep what was read, report the rest
-                yield truncated_item(lineno, exc)
+            except StreamDamaged as exc:  # truncated .gz/.zst: keep what was read, report the rest
+                yield truncated_item(lineno, str(exc), getattr(exc, "partial", b""))
 
     def jsonl_chunks(self, size: int) -> Iterator["RawChunk"]:
         """Cut a JSONL shard into chunks of ``size`` records *without parsing them*.
@@ -203,33 +383,42 @@ class Shard:
         Only line boundaries are found here (cheap); decoding, scoring and writing are done by
         whoever gets the chunk (:func:`chunk_items`). A plain file gives byte ranges (the worker
         reads them itself), a compressed one the decompressed lines. Chunks hold exactly the
-        records :meth:`items` would group together, blank lines not counted, line numbers kept.
+        records :meth:`items` would group together, line numbers kept; blank lines after a
+        chunk's last record belong to it (so trailing ones are counted too, in ``blank``).
         """
         comp = compression(self.path)
-        with self._open_binary() as fh:
-            stream = io.BufferedReader(fh, 1 << 20) if not isinstance(fh, io.BufferedReader) else fh
+        with self._open_raw() as raw:
             lineno = first = 0
             pos = start = 0
-            n = 0
+            n = blank = 0
             buf: list[bytes] = []
+
+            def cut(tail: "Item | None" = None) -> RawChunk:
+                return RawChunk(self.path, first, n + (tail is not None), start, pos,
+                                b"".join(buf) if comp else None, tail=tail, blank=blank)
+
             try:
-                for line in stream:
+                for line in self._lines(raw):
+                    if line.isspace():
+                        blank += 1  # not a record
+                    elif n >= size:  # the chunk is full: it ends before this record
+                        yield cut()
+                        first, start, n, blank, buf = lineno, pos, 0, 0, []
                     lineno += 1
                     pos += len(line)
                     if comp:
                         buf.append(line)
-                    if line.isspace():
-                        continue  # blank lines are not records
-                    n += 1
-                    if n >= size:
-                        yield RawChunk(self.path, first, n, start, pos, b"".join(buf) if comp else None)
-                        first, start, n, buf = lineno, pos, 0, []
-            except (OSError, EOFError) as exc:  # truncated .gz/.zst: the report is one more record
-                yield RawChunk(self.path, first, n + 1, start, pos, b"".join(buf) if comp else None,
-                               tail=truncated_item(lineno, exc))
+                    if not line.isspace():
+                        n += 1
+            except StreamDamaged as exc:  # damaged .gz/.zst: the report is one more record
+                tail = truncated_item(lineno, str(exc), getattr(exc, "partial", b""))
+                if n >= size:  # (in a chunk of its own if this one is full)
+                    yield cut()
+                    first, start, n, blank, buf = lineno, pos, 0, 0, []
+                yield cut(tail)
                 return
-            if n:
-                yield RawChunk(self.path, first, n, start, pos, b"".join(buf) if comp else None)
+            if n or blank:
+                yield cut()
 
     # -- Parquet
     def _parquet(self) -> Iterator[Item]:
@@ -247,6 +436,8 @@ class Shard:
                 done[0] += 1
                 if tf not in rec:
                     yield Item(rec, None, f"no '{tf}' column")
+                elif rec[tf] is None:
+                    yield Item(rec, None, f"'{tf}' is null")
                 else:
                     yield Item(rec, rec[tf])
 
@@ -308,25 +499,32 @@ class Shard:
         return out
 
     def _folder(self) -> Iterator[Item]:
-        from ..inputs import InputError, read_text
-
         files = self.files()
         done = [0]
         self._frac = lambda: done[0] / max(len(files), 1)
         for f in files:
             done[0] += 1
-            rel = os.path.relpath(f, self.path)
-            rec = {"file": rel}
-            try:
-                doc = read_text(f)
-            except InputError as exc:
-                yield Item(rec, None, str(exc))
-                continue
-            except Exception as exc:  # never lose a file to an unexpected reader error
-                yield Item(rec, None, f"{type(exc).__name__}: {exc}")
-                continue
-            rec["kind"] = doc.kind
-            yield Item(rec, doc.text)
+            yield read_document(f, os.path.relpath(f, self.path))
+
+    # -- one document
+    def _document(self) -> Iterator[Item]:
+        yield read_document(self.path, self.path)
+        self._frac = lambda: 1.0
+
+
+def read_document(path: str, name: str) -> Item:
+    """One PDF/HTML/TXT/MD file as an :class:`Item` (``file`` is ``name``); never raises."""
+    from ..inputs import InputError, read_text
+
+    rec: dict[str, Any] = {"file": name}
+    try:
+        doc = read_text(path)
+    except InputError as exc:
+        return Item(rec, None, record_error(exc, path))
+    except Exception as exc:  # never lose a file to an unexpected reader error
+        return Item(rec, None, f"{type(exc).__name__}: {exc}")
+    rec["kind"] = doc.kind
+    return Item(rec, doc.text)
 
 
 def open_shard(path: str, text_field: str = "text", id_field: str = "id") -> Shard:

@@ -14,6 +14,7 @@ written is redone and its part overwritten, so no record is lost or duplicated.
 from __future__ import annotations
 
 import collections
+import contextlib
 import json
 import os
 import shutil
@@ -41,6 +42,11 @@ class Stats:
     malformed: int = 0
     spun: int = 0
     bytes: int = 0
+    blank: int = 0  # blank JSONL lines: skipped (not records, not in ``read``), counted to be honest
+
+    def nothing_scored(self) -> bool:
+        """Records were read and every one of them got ``unspin_error``."""
+        return self.read > 0 and self.errored == self.read
 
     def add(self, other: "Stats") -> None:
         for k, v in asdict(other).items():
@@ -83,6 +89,35 @@ class ResumeMismatch(ValueError):
     pass
 
 
+class OutputError(RuntimeError):
+    """The output cannot be written (``str``: a one-line message for the user)."""
+
+
+def _cannot_write(path: str, exc: OSError) -> OutputError:
+    return OutputError(f"{path}: cannot write ({exc.strerror or exc}); choose an --output folder you can write to")
+
+
+@contextlib.contextmanager
+def _writing(path: str):
+    """An OSError while writing ``path`` (a full disk, say) becomes an :class:`OutputError`."""
+    try:
+        yield
+    except OSError as exc:
+        raise _cannot_write(path, exc) from None
+
+
+def prepare_output(outdir: str) -> None:
+    """Create the output folder, or say why it cannot be one, before any scoring."""
+    if os.path.exists(outdir) and not os.path.isdir(outdir):
+        raise OutputError(f"{outdir} exists and is not a folder; --output needs a folder "
+                          "(a new or existing one) to write one output file per input into")
+    try:
+        os.makedirs(outdir, exist_ok=True)
+    except OSError as exc:
+        raise OutputError(f"{outdir}: cannot create the output folder ({exc.strerror or exc}); "
+                          "choose an --output folder you can write to") from None
+
+
 # --------------------------------------------------------------------------- output naming and writing
 
 
@@ -101,6 +136,8 @@ def _base_name(path: str) -> str:
 def output_name(shard: Shard, fmt: str) -> str:
     """Output file name for a shard: same format and compression as the input where possible."""
     base = _base_name(shard.path)
+    if shard.format == "document":  # paper.pdf -> paper.jsonl
+        base = os.path.splitext(base)[0] or base
     if fmt == "auto":
         if shard.format == "parquet":
             fmt = "parquet"
@@ -265,7 +302,12 @@ def _process_chunk(chunk: RawChunk | list[Item], part: str, name: str,
     items = chunk_items(chunk, settings.text_field) if isinstance(chunk, RawChunk) else chunk
     fields = score_texts([it.text if it.error is None else None for it in items], settings.options)
     recs, st, errors = _finish_chunk(items, fields, settings)
-    _fsync_write(part, _encode_part(recs, name))
+    if isinstance(chunk, RawChunk):
+        st.blank = chunk.blank
+    try:
+        _fsync_write(part, _encode_part(recs, name))
+    except OSError as exc:  # e.g. disk full: reaches the main process as a clean error
+        raise _cannot_write(part, exc) from None
     return st, errors
 
 
@@ -422,10 +464,13 @@ def run(inputs: list[str], settings: Settings, log=None) -> Stats:
     """Score every input into ``settings.output``; returns the totals (resumed chunks included)."""
     log = log or (lambda m: print(m, file=sys.stderr, flush=True))
     outdir = settings.output
-    os.makedirs(outdir, exist_ok=True)
-    shards = [Shard(p, settings.text_field, settings.id_field) for p in inputs]
+    shards = [Shard(p, settings.text_field, settings.id_field) for p in inputs]  # unrecognised input: before output
     names = _unique_names(shards, settings.output_format)
-    manifest = Manifest(outdir, settings)
+    prepare_output(outdir)
+    try:
+        manifest = Manifest(outdir, settings)
+    except OSError as exc:
+        raise _cannot_write(os.path.join(outdir, MANIFEST), exc) from None
     total = Stats()
     show = progress_default() if settings.progress is None else settings.progress
     prog = Progress(show, sum(s.size or 1 for s in shards))
@@ -452,10 +497,11 @@ def run(inputs: list[str], settings: Settings, log=None) -> Stats:
                 shutil.rmtree(partdir, ignore_errors=True)
                 done_bytes += shard.size or 1
                 continue
-            os.makedirs(partdir, exist_ok=True)
-            for f in os.listdir(partdir):  # half-written parts of a killed run
-                if f.endswith(".tmp"):  # (a worker of the killed run died with it)
-                    os.remove(os.path.join(partdir, f))
+            with _writing(partdir):
+                os.makedirs(partdir, exist_ok=True)
+                for f in os.listdir(partdir):  # half-written parts of a killed run
+                    if f.endswith(".tmp"):  # (a worker of the killed run died with it)
+                        os.remove(os.path.join(partdir, f))
             shard_stats = Stats()
             pending: collections.deque = collections.deque()
             n_chunks = 0
@@ -464,7 +510,8 @@ def run(inputs: list[str], settings: Settings, log=None) -> Stats:
                 while pending and (block or len(pending) >= 2 * settings.workers or pending[0][1].ready()):
                     ci, fut = pending.popleft()
                     st, errs = fut.get()  # the worker has written and fsynced the part
-                    manifest.append({"type": "chunk", "shard": name, "chunk": ci, "stats": asdict(st)})
+                    with _writing(manifest.path):
+                        manifest.append({"type": "chunk", "shard": name, "chunk": ci, "stats": asdict(st)})
                     if _TEST_DELAY:
                         time.sleep(_TEST_DELAY)  # tests: make a run slow enough to be killed midway
                     report(errs, shard)
@@ -484,14 +531,16 @@ def run(inputs: list[str], settings: Settings, log=None) -> Stats:
                 drain(False)
             drain(True)
             parts = [os.path.join(partdir, f"{ci:06d}.part") for ci in range(n_chunks)]
-            if n_chunks == 0:
-                if dest.endswith(".parquet"):
-                    _empty_parquet(dest)
+            with _writing(dest):
+                if n_chunks == 0:
+                    if dest.endswith(".parquet"):
+                        _empty_parquet(dest)
+                    else:
+                        _fsync_write(dest, _encode_part([], name))
                 else:
-                    _fsync_write(dest, _encode_part([], name))
-            else:
-                _join_parts(parts, dest)
-            manifest.append({"type": "complete", "shard": name, "stats": asdict(shard_stats)})
+                    _join_parts(parts, dest)
+            with _writing(manifest.path):
+                manifest.append({"type": "complete", "shard": name, "stats": asdict(shard_stats)})
             shutil.rmtree(partdir, ignore_errors=True)
             done_bytes += shard.size or 1
         prog.update(total, done_bytes, force=True)
@@ -507,9 +556,10 @@ def run(inputs: list[str], settings: Settings, log=None) -> Stats:
         os.rmdir(os.path.join(outdir, PARTS))
     except OSError:
         pass
-    with open(os.path.join(outdir, SUMMARY), "w", encoding="utf-8") as fh:
-        json.dump({**asdict(total), "inputs": inputs, "outputs": names, "settings": settings.fingerprint()}, fh,
-                  indent=1)
+    with _writing(os.path.join(outdir, SUMMARY)):
+        with open(os.path.join(outdir, SUMMARY), "w", encoding="utf-8") as fh:
+            json.dump({**asdict(total), "inputs": inputs, "outputs": names, "settings": settings.fingerprint()},
+                      fh, indent=1)
     return total
 
 
@@ -521,8 +571,12 @@ def _empty_parquet(dest: str) -> None:
 
 
 def summary_line(st: Stats, seconds: float | None = None) -> str:
+    """``read`` counts records (a malformed line is one; a blank line is not, and is listed
+    apart when there were any)."""
     s = (f"read {st.read}, written {st.written}, dropped {st.dropped}, errored {st.errored} "
          f"(malformed lines {st.malformed}), spun {st.spun}")
+    if st.blank:
+        s += f"; blank lines skipped {st.blank}"
     if seconds:
         s += f"; {st.read / seconds:,.1f} docs/s, {st.bytes / seconds / 1e6:.2f} MB/s"
     return s
