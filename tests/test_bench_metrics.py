@@ -200,3 +200,84 @@ def test_main_synthetic_quick_end_to_end(tmp_path, capsys):
     assert {r["style"] for r in rows} == set(R.STYLES)
     assert all("basis" in r for r in rows)
     assert "2 of 6" in res["raw"]["source"]
+
+
+# ----------------------------------------------------------------- --write-docs without the data
+
+_DOCS = """# Bench
+
+intro
+
+<!-- bench:start -->
+## Benchmark results
+
+Date: 2020-01-02 03:04 UTC; unspin 0.0.1 at commit abc1234.  
+Command: `unspin bench`; data: /data.
+
+### dev: real spun copies
+
+| a |
+|---|
+| DEV-FIGURES |
+
+### clean: false positives
+
+CLEAN-FIGURES
+
+### speed: words/s
+
+SPEED-FIGURES
+<!-- bench:end -->
+
+tail
+"""
+
+
+def test_write_docs_without_data_leaves_the_docs_alone(tmp_path, capsys):
+    p = tmp_path / "benchmarks.md"
+    p.write_text(_DOCS, encoding="utf-8")
+    rc = R.main(["--only", "dev,clean,tortured", "--data", str(tmp_path / "no-data"), "--write-docs",
+                 "--docs", str(p)])
+    assert rc == R.EXIT_NOTHING_MEASURED == 4
+    assert p.read_text(encoding="utf-8") == _DOCS
+    err = capsys.readouterr().err
+    assert "unspin bench: error: --write-docs: no benchmark was measured" in err
+    assert "--data DIR" in err and "left unchanged" in err
+    assert not (tmp_path / "new.md").exists()
+    assert R.main(["--only", "dev", "--data", str(tmp_path / "no-data"), "--write-docs",
+                   "--docs", str(tmp_path / "new.md")]) == 4
+    assert not (tmp_path / "new.md").exists()  # no file full of "skipped" either
+
+
+def test_write_docs_replaces_only_the_sections_it_measured(tmp_path, monkeypatch, capsys):
+    def fake_clean(ctx):
+        return R.Section("clean", "clean: false positives", tables=[R.Table("T", ["a"], [{"a": "NEW-CLEAN"}])])
+
+    monkeypatch.setitem(R.RUNNERS, "clean", fake_clean)  # measured; dev finds no data and is skipped
+    p = tmp_path / "benchmarks.md"
+    p.write_text(_DOCS, encoding="utf-8")
+    argv = ["--only", "dev,clean", "--data", str(tmp_path / "no-data"), "--write-docs", "--docs", str(p)]
+    assert R.main(argv) == 0
+    t = p.read_text(encoding="utf-8")
+    assert t.startswith("# Bench\n\nintro\n") and t.rstrip().endswith("tail")
+    assert "NEW-CLEAN" in t and "CLEAN-FIGURES" not in t
+    assert "DEV-FIGURES" in t and "SPEED-FIGURES" in t and "skipped" not in t
+    assert t.count(R.KEPT_MARK) == 2 and "(2020-01-02 03:04 UTC; unspin 0.0.1 at commit abc1234)" in t
+    assert t.index("### dev") < t.index("### clean") < t.index("### speed")
+    assert "kept the earlier dev, speed" in capsys.readouterr().err
+    assert R.main(argv) == 0  # a second run keeps the mark once, with the first run's date
+    t2 = p.read_text(encoding="utf-8")
+    assert t2.count(R.KEPT_MARK) == 2 and "2020-01-02" in t2
+
+
+def test_docs_block_keeps_real_figures_over_fallback_texts():
+    info = {"cpu": "cpu", "cpus_available": 1, "python": "3", "platform": "p", "date": "today", "unspin": "0",
+            "commit": None, "command": "unspin bench"}
+    previous = "## Benchmark results\n\n### synthetic: old\n\nREAL-DATA\n"
+    fallback = R.Section("synthetic", "synthetic: new", notes=["fallback texts"], fallback=True)
+    assert R.docs_block([fallback], info, None, previous)[0] is None
+    block, written, kept = R.docs_block([fallback], info, None, None)  # nothing better to keep: write it
+    assert written == ["synthetic"] and kept == [] and "fallback texts" in block
+    skipped = R.Section("dev", "dev: x", status="skipped", notes=[D.MISSING_MSG])
+    block, written, kept = R.docs_block([skipped, fallback], info, None, None)
+    assert "skipped" not in block and "Not measured by this run and not in the earlier docs: dev" in block

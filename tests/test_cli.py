@@ -237,7 +237,8 @@ def test_broken_pipe_in_a_real_pipe(tmp_path):
     """``unspin restore big.txt | head -c 10``: no traceback, no 'Exception ignored' noise."""
     big = tmp_path / "big.txt"
     big.write_text("A line of ordinary text that goes on.\n" * 60000)
-    script = ("import sys, unspin; unspin.restore = lambda t, **k: t; "
+    # restore goes through unspin.check (its report says whether the input was cut short)
+    script = ("import sys, unspin; unspin.check = lambda t, **k: unspin.Report(0.0, 0.5, [], t, 0); "
               "from unspin.cli import main; sys.exit(main(['restore', sys.argv[1]]))")
     proc = subprocess.Popen([sys.executable, "-c", script, str(big)],
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE)
@@ -443,3 +444,120 @@ def test_check_profile_option(tmp_path, capsys):
     bad.write_text("[1, 2]", encoding="utf-8")
     assert main(["check", str(text), "--profile", str(bad)]) == 3
     assert "not a spinner profile" in capsys.readouterr().err
+
+
+# --------------------------------------------------------------------------- profile options, restore hint
+
+
+def test_restore_takes_the_profile_options_of_check(fake_engine, article, capsys, tmp_path):
+    assert main(["restore", str(article), "--no-profile", "--threshold", "0.7"]) == 0
+    assert fake_engine[-1]["profile"] is None and fake_engine[-1]["threshold"] == 0.7
+    assert main(["restore", str(article), "--profile", "wordai-like"]) == 0
+    assert fake_engine[-1]["profile"] == "wordai-like"
+    assert main(["restore", str(article)]) == 0
+    assert fake_engine[-1]["profile"] == "auto" and fake_engine[-1]["threshold"] is None
+    capsys.readouterr()
+    assert main(["restore", str(article), "--profile", str(tmp_path / "missing.json")]) == 4
+    assert "no spinner profile" in capsys.readouterr().err
+    assert main(["restore", str(article), "--threshold", "2"]) == 2
+
+
+@pytest.mark.parametrize("command", ["check", "restore", "report"])
+@pytest.mark.parametrize("profile", ["wordai-like", "auto"])
+def test_profile_and_no_profile_together_is_a_usage_error(fake_engine, article, capsys, command, profile):
+    assert main([command, str(article), "--profile", profile, "--no-profile"]) == 2
+    err = capsys.readouterr().err
+    assert "usage:" in err and "--no-profile: not allowed with argument --profile" in err
+    assert fake_engine == []  # refused before any checking
+
+
+@pytest.mark.parametrize("options", [
+    [],
+    ["--no-profile"],
+    ["--profile", "wordai-like", "--threshold", "0.4"],
+    ["--threshold", "0.25", "--no-profile"],
+])
+def test_restore_hint_repeats_the_options_check_was_given(fake_engine, article, capsys, options):
+    import shlex
+
+    assert main(["check", str(article), *options]) == 0
+    hint = capsys.readouterr().out.splitlines()[-1]
+    prefix = "restore the likely original text with: unspin "
+    assert hint.startswith(prefix)
+    argv = shlex.split(hint[len(prefix):])
+    assert argv[:2] == ["restore", str(article)] and sorted(argv[2:]) == sorted(options)
+    checked = fake_engine[-1]
+    assert main(argv) == 0  # the suggested command restores with the same settings as the check
+    assert fake_engine[-1] == checked
+
+
+def test_restore_help_lists_exit_codes(capsys):
+    assert main(["restore", "--help"]) == 0
+    out = capsys.readouterr().out
+    assert "exit codes:" in out and "input file not found" in out
+    assert "--no-profile" in out and "--threshold" in out
+
+
+def test_spin_help_lists_the_styles(capsys):
+    from unspin.spin import STYLES
+
+    assert main(["spin", "--help"]) == 0
+    out = " ".join(capsys.readouterr().out.split())  # argparse wraps the help text
+    for style in STYLES:
+        assert style in out
+
+
+# --------------------------------------------------------------------------- Python API thresholds
+
+
+@pytest.mark.parametrize("bad", [2, -1, 1.0000001, float("nan"), float("inf")])
+def test_api_rejects_a_threshold_outside_0_1(bad):
+    with pytest.raises(ValueError, match="threshold must be between 0 and 1"):
+        unspin.check("The cat sat on the mat.", threshold=bad)
+    with pytest.raises(ValueError, match="None for the calibrated default"):
+        unspin.restore("The cat sat on the mat.", threshold=bad)
+
+
+def test_api_accepts_thresholds_in_0_1():
+    for ok in (0, 0.5, 1, None):
+        r = unspin.check("The cat sat on the mat.", threshold=ok)
+        assert r.threshold == (unspin.DEFAULT_THRESHOLD if ok is None else ok)
+
+
+# --------------------------------------------------------------------------- inputs over the word limit
+
+
+@pytest.fixture
+def small_word_limit(monkeypatch):
+    """The 200,000-word safety limit, shrunk so the bundled ~300-word article goes over it."""
+    import unspin.detect
+
+    monkeypatch.setattr(unspin.detect, "MAX_WORDS", 50)
+    monkeypatch.setenv("NO_COLOR", "1")
+
+
+def test_check_says_when_only_part_of_the_text_was_checked(small_word_limit, capsys):
+    assert main(["check", "--example"]) == 0
+    out = capsys.readouterr().out
+    assert "50 words" in out.splitlines()[0]
+    assert "only the first 50 words were checked" in out
+    assert "time and memory" in out and "parts of at most 50 words" in out
+    assert main(["check", "--example", "--json"]) == 0  # JSON keeps saying it in its features alone
+    captured = capsys.readouterr()
+    assert json.loads(captured.out)["features"]["truncated_at_words"] == 50
+    assert captured.err == ""
+
+
+def test_restore_warns_on_stderr_when_only_part_was_restored(small_word_limit, capsys):
+    assert main(["restore", "--example"]) == 0
+    out, err = capsys.readouterr()
+    assert err.startswith("unspin: warning: only the first 50 words were restored; the rest is printed unchanged")
+    assert err.count("\n") == 1 and "parts of at most 50 words" in err
+    assert "warning" not in out and "words were" not in out  # stdout is only the text
+
+
+def test_no_word_limit_warning_for_short_texts(capsys):
+    assert main(["restore", "--example"]) == 0
+    assert main(["check", "--example"]) == 0
+    out, err = capsys.readouterr()
+    assert "only the first" not in out and err == ""

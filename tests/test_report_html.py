@@ -253,3 +253,36 @@ def test_finding_to_dict_has_every_field():
 
     f = Finding(3, 9, "secure", "safe", ["sound", "sure"], 0.91, "reason", "substitution", True)
     assert f.to_dict() == asdict(f)
+
+
+def test_cli_report_profile_options(tmp_path, capsys):
+    assert main(["report", "--example", "--format", "md", "--profile", "wordai-like"]) == 0
+    assert "Spinner profile: **wordai-like**" in capsys.readouterr().out
+    assert main(["report", "--example", "--format", "md", "--no-profile"]) == 0
+    assert "Spinner profile: none matched" in capsys.readouterr().out
+    assert main(["report", "--example", "--profile", str(tmp_path / "missing.json")]) == 4
+    assert "no spinner profile" in capsys.readouterr().err
+    assert main(["report", "--example", "--profile", "wordai-like", "--no-profile"]) == 2
+    assert "not allowed with" in capsys.readouterr().err
+
+
+def test_cli_report_says_when_only_part_of_the_text_was_checked(tmp_path, capsys, monkeypatch):
+    import unspin.detect
+
+    monkeypatch.setattr(unspin.detect, "MAX_WORDS", 50)  # the bundled article has ~300 words
+    assert main(["report", "--example", "--format", "md"]) == 0
+    out, err = capsys.readouterr()
+    head = out.split("## Findings")[0]
+    assert "> **Warning:** only the first 50 words were checked" in head and "parts of at most 50 words" in head
+    assert err.startswith("unspin: warning: only the first 50 words were checked")
+    page_path = tmp_path / "r.html"
+    assert main(["report", "--example", "-o", str(page_path)]) == 0
+    page = page_path.read_text(encoding="utf-8")
+    assert page.index("only the first 50 words were checked") < page.index('class="score-note muted"')
+    assert "only the first 50 words" in capsys.readouterr().err
+
+
+def test_report_note_placement_keeps_unknown_layouts():
+    assert report_cli.with_note("<p>other layout</p>", "a note", "html") == "<p>other layout</p>"
+    assert report_cli.with_note("# t\n\nbody\n", "a <note>", "md") == "# t\n\n> **Warning:** a <note>.\n\nbody\n"
+    assert "a &lt;note&gt;" in report_cli.with_note('<main id="report" class="report"></main>', "a <note>", "html")

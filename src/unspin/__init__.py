@@ -46,7 +46,14 @@ def check(text: str, *, threshold: float | None = None, profile: "str | object |
     ``mlm`` (a :class:`unspin.mlm.MaskedLM` or the path of a local BERT model folder):
     re-score the findings with that masked language model (:func:`unspin.mlm.rescore`;
     ``mlm_weight`` overrides its evidence weight). Optional: ``pip install "unspin[mlm]"``.
+    ``threshold`` is a probability, between 0 and 1; ``None`` is the calibrated default:
+
+    >>> check("The cat sat on the mat.", threshold=2)  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+        ...
+    ValueError: threshold must be between 0 and 1 (...), not 2; leave it None for the calibrated default
     """
+    _check_threshold(threshold)  # before the engine loads: a bad value fails at once
     from .detect import check as _check
 
     report = _check(text, threshold=threshold, profile=profile)
@@ -71,5 +78,29 @@ def check(text: str, *, threshold: float | None = None, profile: "str | object |
 
 
 def restore(text: str, **kwargs) -> str:
-    """``check(text).restored``: the most likely original wording."""
+    """``check(text).restored``: the most likely original wording.
+
+    Takes the keyword arguments of :func:`check` and refuses the same values:
+
+    >>> restore("The cat sat on the mat.", threshold=float("nan"))  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+        ...
+    ValueError: threshold must be between 0 and 1 (...), not nan; leave it None for the calibrated default
+    """
     return check(text, **kwargs).restored
+
+
+def _check_threshold(threshold: object) -> None:
+    """Refuse a threshold the engine would accept silently: any score is >= -1 and none is >= 2,
+    so out of [0, 1] (or NaN, which no score reaches) the verdict would be fixed in advance.
+    The CLI refuses these values too (``--threshold``)."""
+    if threshold is None:
+        return
+    try:
+        x = float(threshold)  # type: ignore[arg-type]
+    except (TypeError, ValueError) as exc:  # same exception type as before the check existed
+        raise type(exc)(f"threshold must be a number between 0 and 1, or None for the calibrated default; "
+                        f"got {threshold!r}") from None
+    if not 0.0 <= x <= 1.0:  # also catches NaN: every comparison with it is False
+        raise ValueError(f"threshold must be between 0 and 1 (the report is spun when its score >= threshold), "
+                         f"not {threshold!r}; leave it None for the calibrated default")

@@ -96,6 +96,12 @@ def _known_styles() -> tuple[str, ...] | None:
     return None
 
 
+def _style_help() -> str:
+    styles = _known_styles()
+    listed = f": {', '.join(styles)}" if styles else ""
+    return f"spinner style{listed} (default: dictionary)"
+
+
 def _style(value: str) -> str:
     styles = _known_styles()
     if styles is not None and value not in styles:
@@ -104,6 +110,30 @@ def _style(value: str) -> str:
 
 
 # --------------------------------------------------------------------------- parser
+
+
+def profile_options(p: argparse.ArgumentParser) -> None:
+    """``--threshold``, ``--profile`` and ``--no-profile``: how a text is judged (check, restore, report).
+
+    ``--profile`` and ``--no-profile`` contradict each other; argparse refuses the pair (exit 2)
+    rather than letting one silently win. ``--profile`` defaults to None, not "auto", so that
+    ``--profile auto --no-profile`` is caught too and the restore hint knows what was typed.
+    """
+    p.add_argument("--threshold", type=unit_float("threshold"), metavar="T",
+                   help="decision threshold on the score, 0-1 (default: the calibrated one)")
+    which = p.add_mutually_exclusive_group()
+    which.add_argument("--profile", metavar="NAME_OR_FILE", default=None,
+                       help="spinner profile: a built-in name, a profile JSON file, or 'auto' (all built-in; "
+                            "default)")
+    which.add_argument("--no-profile", action="store_true",
+                       help="ignore known spinner profiles; use only the thesaurus and language model")
+
+
+def profile_kwargs(args: argparse.Namespace) -> dict[str, Any]:
+    """``threshold``/``profile`` for unspin.check from :func:`profile_options`; a profile file
+    that cannot be used is an input error, reported before the text is read."""
+    profile = None if args.no_profile else _profile_arg(args.profile or "auto")
+    return {"threshold": args.threshold, "profile": profile}
 
 
 def _mlm_options(p: argparse.ArgumentParser) -> None:
@@ -161,21 +191,18 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("file", nargs="?", metavar="FILE", help=file_help)
     p.add_argument("--example", action="store_true", help="check the bundled spun example article instead of FILE")
     p.add_argument("--json", action="store_true", help="print the full report as JSON (all findings)")
-    p.add_argument("--threshold", type=unit_float("threshold"), metavar="T",
-                   help="decision threshold on the score, 0-1 (default: the calibrated one)")
-    p.add_argument("--profile", metavar="NAME_OR_FILE", default="auto",
-                   help="spinner profile: a built-in name, a profile JSON file, or 'auto' (all built-in; default)")
-    p.add_argument("--no-profile", action="store_true",
-                   help="ignore known spinner profiles; use only the thesaurus and language model")
+    profile_options(p)
     p.add_argument("--max-findings", type=non_negative_int, default=50, metavar="N",
                    help="show at most N findings in the human output (default 50, 0 = all)")
     p.add_argument("--fail-on-spun", action="store_true", help="exit with status 1 when the text is judged spun")
     _mlm_options(p)
 
     p = sub.add_parser("restore", help="print the text with suspected substitutions reversed",
-                       description="Print FILE with suspected spinner substitutions replaced by the likely original words.")
+                       description="Print FILE with suspected spinner substitutions replaced by the likely original "
+                                   "words.", epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("file", nargs="?", metavar="FILE", help=file_help)
     p.add_argument("--example", action="store_true", help="restore the bundled spun example article instead of FILE")
+    profile_options(p)
     _mlm_options(p)
 
     p = sub.add_parser("spin", help="spin a text synthetically (for testing detectors)",
@@ -183,7 +210,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("file", metavar="FILE", help=file_help)
     p.add_argument("--rate", type=unit_float("rate"), default=0.3,
                    help="share of eligible words to replace, 0-1 (default 0.3)")
-    p.add_argument("--style", type=_style, default="dictionary", help="spinner style (default: dictionary)")
+    p.add_argument("--style", type=_style, default="dictionary", metavar="STYLE", help=_style_help())
     p.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
     p.add_argument("--json", action="store_true", help="print JSON with the spun text and the gold edits")
 
@@ -273,14 +300,15 @@ def _dispatch(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
             parser.error(f"{args.command}: give either FILE or --example, not both")
         if not args.example and not args.file:
             parser.error(f"{args.command}: give a FILE, '-' for stdin, or --example")
-    mlm = _mlm_kwargs(args) if args.command in ("check", "restore") else {}  # a bad model folder fails first
+    judged = args.command in ("check", "restore")
+    mlm = _mlm_kwargs(args) if judged else {}  # a bad model folder or profile fails before the input is read
+    judge = profile_kwargs(args) if judged else {}
     doc = _load_example() if getattr(args, "example", False) else _load(args.file)
 
     import unspin
 
     if args.command == "check":
-        profile = None if args.no_profile else _profile_arg(args.profile)
-        report = unspin.check(doc.text, threshold=args.threshold, profile=profile, **mlm)
+        report = unspin.check(doc.text, **judge, **mlm)
         if args.json:
             _write(json.dumps(report.to_dict()) + "\n")
         else:
@@ -289,7 +317,13 @@ def _dispatch(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
         return 1 if (args.fail_on_spun and report.is_spun) else 0
 
     if args.command == "restore":
-        restored = unspin.restore(doc.text, **mlm)
+        # unspin.check rather than unspin.restore (= check(...).restored): the report also
+        # says whether the input was cut at the word limit, which must not pass unnoticed.
+        report = unspin.check(doc.text, **judge, **mlm)
+        note = truncation_note(report, "restored", "the rest is printed unchanged", "restore")
+        if note:
+            _warn(note)
+        restored = report.restored
         _write(restored if restored.endswith("\n") else restored + "\n")
         return 0
 
@@ -417,7 +451,7 @@ def format_report(report: Any, doc: Document, *, max_findings: int = 50, color: 
                   restore_hint: str | None = None) -> str:
     """Human-readable rendering of a :class:`unspin.Report` for ``doc``.
 
-    ``restore_hint`` is the FILE argument to suggest for ``unspin restore`` when the text is spun.
+    ``restore_hint`` is the arguments to suggest for ``unspin restore`` when the text is spun.
     """
     lines: list[str] = []
     n = len(report.findings)
@@ -425,6 +459,9 @@ def format_report(report: Any, doc: Document, *, max_findings: int = 50, color: 
     cmp = ">=" if report.is_spun else "<"
     lines.append(f"{doc.source}: {verdict}  (score {report.score:.2f} {cmp} threshold {report.threshold:.2f}; "
                  f"{report.words} words, {n} finding{'s' if n != 1 else ''})")
+    note = truncation_note(report, "checked", "the score and findings cover those alone", "check")
+    if note:
+        lines.append(_paint(f"warning: {note}", "yellow+bold", color))
     if report.spinner and report.is_spun:
         lines.append(f"spinner: {report.spinner} (confidence {report.spinner_confidence:.2f})")
     starts = _line_starts(doc.text)
@@ -449,14 +486,45 @@ def format_report(report: Any, doc: Document, *, max_findings: int = 50, color: 
     return "\n".join(lines) + "\n"
 
 
+def truncation_note(report: Any, done: str, rest: str, command: str) -> str | None:
+    """What a person must know when a long input was cut short, or None when all of it was read.
+
+    The engine reads at most ``unspin.detect.MAX_WORDS`` words (a safety limit that keeps time
+    and memory bounded) and records a cut only in ``features["truncated_at_words"]``, which the
+    human output would otherwise never show: "200000 words" reads like the whole text.
+    """
+    n = (getattr(report, "features", None) or {}).get("truncated_at_words")
+    if not n:
+        return None
+    n = int(n)
+    return (f"only the first {n} words were {done}; {rest} (unspin reads at most {n} words of a text, "
+            f"to keep time and memory bounded). Split the text into parts of at most {n} words "
+            f"and run 'unspin {command}' on each")
+
+
 def _restore_hint(args: argparse.Namespace) -> str | None:
-    if getattr(args, "example", False):
-        return "--example"
-    if args.file == "-":
-        return None  # stdin is gone; the user knows what they piped in
+    """``unspin restore`` arguments that restore what check just showed: the same input and
+    the same options that change the findings (profile, threshold, masked LM)."""
     import shlex
 
-    return shlex.quote(args.file)
+    if getattr(args, "example", False):
+        target = "--example"
+    elif args.file == "-":
+        return None  # stdin is gone; the user knows what they piped in
+    else:
+        target = shlex.quote(args.file)
+    opts: list[str] = []
+    if args.no_profile:
+        opts.append("--no-profile")
+    elif args.profile is not None:
+        opts += ["--profile", args.profile]
+    if args.threshold is not None:
+        opts += ["--threshold", repr(args.threshold)]
+    if getattr(args, "mlm", None) is not None:
+        opts += ["--mlm", args.mlm]
+        if args.mlm_weight is not None:
+            opts += ["--mlm-weight", repr(args.mlm_weight)]
+    return " ".join([target] + [shlex.quote(o) for o in opts])
 
 
 def _write(s: str) -> None:
@@ -465,8 +533,17 @@ def _write(s: str) -> None:
 
 
 def _error(message: str) -> None:
+    _stderr(f"{PROG}: error: {message}\n")
+
+
+def _warn(message: str) -> None:
+    """A problem that did not stop the command, on stderr so stdout stays the result."""
+    _stderr(f"{PROG}: warning: {message}\n")
+
+
+def _stderr(line: str) -> None:
     try:
-        sys.stderr.write(f"{PROG}: error: {message}\n")
+        sys.stderr.write(line)
         sys.stderr.flush()
     except Exception:
         pass

@@ -79,6 +79,9 @@ class Section:
     name: str
     title: str
     status: str = "ok"  # ok | skipped | error
+    #: Measured on the built-in fallback texts because the data file was missing: the
+    #: figures are real but not comparable with a run on the data (see write_bench_docs).
+    fallback: bool = False
     tables: list[Table] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     raw: dict[str, Any] = field(default_factory=dict)
@@ -430,6 +433,7 @@ def bench_synthetic(ctx: Ctx) -> Section:
             text_basis = "texts maybe seen in calibration (split not declared)"
     else:
         sec.notes.append(D.MISSING_MSG + " — using the built-in fallback texts")
+        sec.fallback = True
         texts = [(f"fallback-{i}", t) for i, t in enumerate(D.FALLBACK_TEXTS)]
         source = f"built-in fallback texts ({len(texts)})"
         text_basis = "held-out (built-in texts)"
@@ -618,6 +622,7 @@ def bench_speed(ctx: Ctx) -> Section:
 
     if not D.has_file(ctx.data_dir, "clean_news.jsonl"):
         sec.notes.append(D.MISSING_MSG + " — article built from the built-in fallback texts")
+        sec.fallback = True
     article, how = _speed_article(ctx)
     nw = len(words(article))
     runs = 5 if ctx.quick else 7
@@ -812,19 +817,99 @@ def machine_info(argv: list[str]) -> dict[str, Any]:
     }
 
 
+def _header(info: dict[str, Any], data_dir: Path | None) -> list[str]:
+    return ["## Benchmark results", "",
+            f"Machine: {info['cpu']} ({info['cpus_available']} CPUs available, measured on one), "
+            f"Python {info['python']}, {info['platform']}.  ",
+            f"Date: {info['date']}; unspin {info['unspin']}"
+            + (f" at commit {info['commit']}" if info.get("commit") else "") + ".  ",
+            f"Command: `{info['command']}`; data: {data_dir if data_dir else 'not found'}.", "",
+            "_basis_: **honest** = the figure comes from data the engine was not fitted on; "
+            "**FITTED** = the engine (profiles or calibration) learned from the same data, so the figure "
+            "is optimistic.", ""]
+
+
 def render(sections: list[Section], info: dict[str, Any], data_dir: Path | None) -> str:
-    out = ["## Benchmark results", "",
-           f"Machine: {info['cpu']} ({info['cpus_available']} CPUs available, measured on one), "
-           f"Python {info['python']}, {info['platform']}.  ",
-           f"Date: {info['date']}; unspin {info['unspin']}"
-           + (f" at commit {info['commit']}" if info.get("commit") else "") + ".  ",
-           f"Command: `{info['command']}`; data: {data_dir if data_dir else 'not found'}.", "",
-           "_basis_: **honest** = the figure comes from data the engine was not fitted on; "
-           "**FITTED** = the engine (profiles or calibration) learned from the same data, so the figure "
-           "is optimistic.", ""]
+    out = _header(info, data_dir)
     for s in sections:
         out += [s.markdown(), ""]
     return "\n".join(out).rstrip() + "\n"
+
+
+# ---- --write-docs: a run only replaces the sections it measured
+
+#: First line of a section carried over from an earlier run (added once; a later
+#: measurement of that section replaces the whole section, this line included).
+KEPT_MARK = "_kept from an earlier run"
+
+
+def read_docs_block(path: Path, section: str = "bench") -> str | None:
+    """The text between ``<!-- SECTION:start -->`` and ``<!-- SECTION:end -->`` in ``path``, if any."""
+    if not path.is_file():
+        return None
+    cur = path.read_text(encoding="utf-8")
+    start, end = f"<!-- {section}:start -->", f"<!-- {section}:end -->"
+    i, j = cur.find(start), cur.find(end)
+    return cur[i + len(start):j] if i >= 0 and j > i else None
+
+
+def _split_block(block: str) -> tuple[str, dict[str, str]]:
+    """(header, {benchmark name: its ``### name: ...`` section}) of a rendered bench block."""
+    parts = re.split(r"(?m)^(?=### )", block)
+    named: dict[str, str] = {}
+    for part in parts[1:]:
+        name = part[4:].split("\n", 1)[0].split(":", 1)[0].strip()
+        named[name] = part.strip()
+    return parts[0], named
+
+
+def _kept(section_md: str, old_header: str) -> str:
+    """An earlier run's section, marked (once) with the date of the run that measured it."""
+    if KEPT_MARK in section_md:
+        return section_md
+    m = re.search(r"(?m)^Date: (.*?)\.?\s*$", old_header)
+    when = f" ({m.group(1)})" if m else ""
+    heading, _, rest = section_md.partition("\n")
+    return f"{heading}\n\n{KEPT_MARK}{when}; not measured by the command above._\n\n{rest.lstrip()}"
+
+
+def _measured(sec: Section, previous: dict[str, str]) -> bool:
+    """Does this run's ``sec`` replace what the docs hold? Not when it was skipped or
+    failed, nor when it fell back to built-in texts while the docs have the real-data figures."""
+    return sec.status == "ok" and not (sec.fallback and sec.name in previous)
+
+
+def docs_block(sections: list[Section], info: dict[str, Any], data_dir: Path | None,
+               previous: str | None) -> tuple[str | None, list[str], list[str]]:
+    """The new bench block for the docs, the names written from this run, the names kept.
+
+    Sections this run did not measure (data not found, a section that raised, or one not
+    chosen with ``--only``) keep their earlier text, so a run without ``../shared/data`` never
+    replaces real figures with "skipped". The block is None when nothing was measured.
+    """
+    old_header, old = _split_block(previous) if previous else ("", {})
+    ran = {s.name: s for s in sections}
+    body: list[str] = []
+    written: list[str] = []
+    kept: list[str] = []
+    missing: list[str] = []
+    for name in list(BENCHES + OPTIONAL_BENCHES) + [n for n in old if n not in BENCHES + OPTIONAL_BENCHES]:
+        sec = ran.get(name)
+        if sec is not None and _measured(sec, old):
+            body += [sec.markdown(), ""]
+            written.append(name)
+        elif name in old:
+            body += [_kept(old[name], old_header), ""]
+            kept.append(name)
+        elif sec is not None:
+            missing.append(name)
+    if not written:
+        return None, written, kept
+    out = _header(info, data_dir)
+    if missing:
+        out += [f"Not measured by this run and not in the earlier docs: {', '.join(missing)} "
+                "(the command's output says why).", ""]
+    return "\n".join(out + body).rstrip() + "\n", written, kept
 
 
 def docs_path() -> Path:
@@ -858,6 +943,17 @@ RUNNERS: dict[str, Callable[[Ctx], Section]] = {
 }
 
 
+#: ``--write-docs`` with nothing measured (e.g. no data folder): the docs stay as they were.
+EXIT_NOTHING_MEASURED = 4
+
+EPILOG = f"""\
+exit codes:
+  0  success
+  1  a benchmark raised (its section says so)
+  2  usage error (bad option or benchmark name)
+  {EXIT_NOTHING_MEASURED}  --write-docs, but nothing was measured (e.g. data folder not found); docs unchanged
+"""
+
 #: The sections whose checks go through Ctx.check (so --mlm re-scores them).
 MLM_SECTIONS = ("dev", "clean", "synthetic", "tortured")
 
@@ -865,7 +961,7 @@ MLM_SECTIONS = ("dev", "clean", "synthetic", "tortured")
 def build_parser() -> argparse.ArgumentParser:
     from unspin.cli import mlm_weight
 
-    ap = argparse.ArgumentParser(prog="unspin bench", description=__doc__.split("\n\n")[0],
+    ap = argparse.ArgumentParser(prog="unspin bench", description=__doc__.split("\n\n")[0], epilog=EPILOG,
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--only", default=None,
                     help=f"comma-separated subset of: {', '.join(BENCHES)} (default: all)")
@@ -876,7 +972,10 @@ def build_parser() -> argparse.ArgumentParser:
                     help="data folder (default: $UNSPIN_DATA, else ../shared/data from the repo root or CWD)")
     ap.add_argument("--json", default=None, metavar="PATH", help="also dump raw numbers as JSON")
     ap.add_argument("--write-docs", action="store_true",
-                    help="replace the <!-- bench:start/end --> section of docs/benchmarks.md")
+                    help="update the <!-- bench:start/end --> section of docs/benchmarks.md: the benchmarks "
+                         "this run measured replace theirs; the others (data not found, failed, or left out "
+                         "by --only) keep their earlier text, marked as such; when nothing was measured the "
+                         f"file is left alone and the exit status is {EXIT_NOTHING_MEASURED}")
     ap.add_argument("--docs", default=None, metavar="PATH", help="docs file for --write-docs")
     ap.add_argument("--profile", default="auto",
                     help="profile for clean/synthetic/tortured/speed: 'auto' (default), 'none', or a built-in name")
@@ -962,8 +1061,16 @@ def main(argv: list[str] | None = None) -> int:
         Path(args.json).write_text(json.dumps(_jsonable(dump), indent=1, default=str), encoding="utf-8")
     if args.write_docs:
         path = Path(args.docs) if args.docs else docs_path()
-        write_docs(md, path)
-        _log(f"wrote {path}")
+        block, written, kept = docs_block(sections, info, ctx.data_dir, read_docs_block(path))
+        if block is None:
+            why = ("see the notes above" if ctx.data_dir is not None else
+                   f"data folder {args.data or '../shared/data'} not found: pass --data DIR or set $UNSPIN_DATA")
+            print(f"unspin bench: error: --write-docs: no benchmark was measured on the data ({why}); "
+                  f"{path} left unchanged", file=sys.stderr)
+            return EXIT_NOTHING_MEASURED
+        write_docs(block, path)
+        _log(f"wrote {path}: {', '.join(written)}"
+             + (f"; kept the earlier {', '.join(kept)} (not measured by this run)" if kept else ""))
     return 1 if any(s.status == "error" for s in sections) else 0
 
 

@@ -113,7 +113,7 @@ def _port(value: str) -> int:
 
 
 def add_parser(subparsers: Any) -> None:
-    from unspin.cli import EPILOG, unit_float
+    from unspin.cli import EPILOG, profile_options
 
     file_help = "plain text, Markdown, HTML or PDF file; '-' (or no FILE, with text piped in) reads stdin"
     p = subparsers.add_parser(
@@ -126,9 +126,7 @@ def add_parser(subparsers: Any) -> None:
     p.add_argument("-o", "--output", metavar="OUT", help="write to OUT instead of stdout")
     p.add_argument("--format", choices=("html", "md"), default=None,
                    help="html (default) or md; default follows OUT's extension")
-    p.add_argument("--threshold", type=unit_float("threshold"), metavar="T",
-                   help="decision threshold on the score, 0-1 (default: the calibrated one)")
-    p.add_argument("--no-profile", action="store_true", help="ignore known spinner profiles")
+    profile_options(p)  # --threshold, --profile, --no-profile: the same as check's
     from unspin.cli import _mlm_options
 
     _mlm_options(p)
@@ -197,12 +195,12 @@ def _report(args: argparse.Namespace) -> int:
         except IndexUnavailable as exc:
             _err(str(exc))
             return 3
-    from unspin.cli import _mlm_kwargs
+    from unspin.cli import _mlm_kwargs, _warn, profile_kwargs, truncation_note
 
-    mlm = _mlm_kwargs(args)  # a model folder that cannot be used fails before the input is read
+    mlm = _mlm_kwargs(args)  # a model folder or profile that cannot be used fails before the input is read
+    judge = profile_kwargs(args)
     doc = _load_example() if args.example else _load(args.file)
-    report = run_check(doc.text, threshold=args.threshold, profile=None if args.no_profile else "auto", index=index,
-                       **mlm)
+    report = run_check(doc.text, **judge, index=index, **mlm)
     name = os.path.basename(doc.source) if doc.source not in ("<stdin>", "<bytes>") else None
     if fmt == "md":
         from .markdown import render_markdown
@@ -212,6 +210,10 @@ def _report(args: argparse.Namespace) -> int:
         from .html import render_html
 
         out = render_html(report, doc.text, source_name=name)
+    note = truncation_note(report, "checked", "the report covers those alone", "report")
+    if note:
+        _warn(note)
+        out = with_note(out, note, fmt)
     if args.output and args.output != "-":
         try:
             with open(args.output, "w", encoding="utf-8") as fh:
@@ -225,6 +227,28 @@ def _report(args: argparse.Namespace) -> int:
         sys.stdout.write(out)
         sys.stdout.flush()
     return 0
+
+
+def with_note(out: str, note: str, fmt: str) -> str:
+    """``out`` (a rendered report) with a warning placed where a reader sees it first.
+
+    The renderers know nothing of an input cut at the word limit (it is only in the
+    features table), so the note goes in here: in Markdown under the title, in HTML before
+    the summary's closing note, else at the top of the report. Unknown layouts keep ``out``
+    unchanged; the warning on stderr still says it.
+    """
+    if fmt == "md":
+        title, sep, rest = out.partition("\n")
+        return f"{title}\n\n> **Warning:** {note}.\n\n{rest.lstrip(chr(10))}" if sep else out
+    import html
+
+    para = f'<p class="score-note" role="alert"><strong>Warning:</strong> {html.escape(note)}.</p>'
+    for anchor, before in (('<p class="score-note', True), ('<main id="report" class="report">', False)):
+        i = out.find(anchor)
+        if i >= 0:
+            at = i if before else i + len(anchor)
+            return out[:at] + para + out[at:]
+    return out
 
 
 def serve_extra_missing() -> str | None:
