@@ -18,11 +18,11 @@ code  meaning
 130   interrupted (Ctrl-C)
 ====  ==================================================================
 
-Plain text is left alone (only line endings are normalised to ``\\n``):
+Plain text is left alone (only a lone CR, an old Mac line ending, becomes ``\\n``):
 
->>> doc = read_text(b"The cat sat on the mat.\\r\\nIt was warm.\\n")
+>>> doc = read_text(b"The cat sat on the mat.\\r\\nIt was warm.\\rThe end.")
 >>> doc.text, doc.kind, doc.encoding
-('The cat sat on the mat.\\nIt was warm.\\n', 'text', 'utf-8')
+('The cat sat on the mat.\\r\\nIt was warm.\\nThe end.', 'text', 'utf-8')
 
 Legacy encodings are detected:
 
@@ -31,10 +31,10 @@ Legacy encodings are detected:
 >>> doc.text == legacy.decode("cp1252"), doc.encoding
 (True, 'cp1252')
 
-Markdown keeps its prose and loses its markup:
+Markdown is kept as written (the engine skips its code and link targets):
 
->>> read_text(b"# Title\\n\\nSee **the** [docs](https://x.org) and `run()`.\\n", kind="markdown").text
-'Title\\n\\nSee the docs and run().\\n'
+>>> read_text(b"# Title\\n\\nSee **the** [docs](https://x.org) and `run()`.\\n").text
+'# Title\\n\\nSee **the** [docs](https://x.org) and `run()`.\\n'
 
 Binary input is refused with a message that says what to do:
 
@@ -160,8 +160,9 @@ def read_text(source: "str | os.PathLike[str] | bytes", *, kind: str = "auto",
             kind = _sniff(text)
     if kind == "html":
         text = _html_text(text)
-    elif kind == "markdown":
-        text = _markdown_text(text)
+    # Markdown is checked as written, so `unspin restore notes.md` gives Markdown back:
+    # its code, link targets and front matter are not prose and the engine skips them
+    # (unspin.tokens.prose_tokens); the markup characters are no words anyway.
 
     if not text.strip():
         what = {"html": "HTML page", "markdown": "Markdown file"}.get(kind, "input")
@@ -378,12 +379,17 @@ def _bomless_utf16(data: bytes) -> str | None:
 
 
 def _finish(text: str, label: str) -> str:
-    """Reject decoded text that is mostly control characters; normalise newlines."""
+    """Reject decoded text that is mostly control characters. Line endings are kept
+    (a restored CRLF file stays CRLF), except a lone CR (old Mac files) becomes a
+    newline, the only line break the sentence splitter knows besides CRLF."""
     if text:
         controls = sum(1 for ch in text if ch not in _OK_CONTROLS and unicodedata.category(ch) == "Cc")
         if controls > max(2, 0.02 * len(text)):
             raise _binary_error(label, f"{controls} control characters in {len(text)}")
-    return text.replace("\r\n", "\n").replace("\r", "\n")
+    return _LONE_CR.sub("\n", text)
+
+
+_LONE_CR = re.compile(r"\r(?!\n)")
 
 
 # --------------------------------------------------------------------------- sniffing
@@ -470,40 +476,6 @@ def _html_text(markup: str) -> str:
     if text and text.strip():
         return text.strip() + "\n"
     return _strip_tags(markup)
-
-
-# --------------------------------------------------------------------------- Markdown
-
-_FRONT_MATTER = re.compile(r"\A(?:---|\+\+\+)[ \t]*\n.*?\n(?:---|\+\+\+|\.\.\.)[ \t]*(?:\n|\Z)", re.S)
-_FENCE = re.compile(r"^[ \t]{0,3}(`{3,}|~{3,})[^\n]*\n.*?(?:^[ \t]{0,3}\1[`~]*[ \t]*$|\Z)\n?", re.S | re.M)
-_MD_RULES: list[tuple[re.Pattern[str], str]] = [
-    (re.compile(r"<!--.*?-->", re.S), ""),                                   # HTML comments
-    (re.compile(r"^[ \t]{0,3}\[[^\]\n]+\]:[ \t]*\S+.*$\n?", re.M), ""),       # [ref]: url
-    (re.compile(r"!\[([^\]\n]*)\]\([^)\n]*\)"), ""),                          # images
-    (re.compile(r"!\[([^\]\n]*)\]\[[^\]\n]*\]"), ""),
-    (re.compile(r"\[([^\]\n]+)\]\([^)\n]*\)"), r"\1"),                        # [text](url)
-    (re.compile(r"\[([^\]\n]+)\]\[[^\]\n]*\]"), r"\1"),                       # [text][ref]
-    (re.compile(r"<((?:https?|ftp|mailto):[^>\s]+)>"), r"\1"),                # <autolink>
-    (re.compile(r"^[ \t]{0,3}([-*_])(?:[ \t]*\1){2,}[ \t]*$\n?", re.M), ""),  # horizontal rule
-    (re.compile(r"^[ \t]{0,3}(?:=+|-+)[ \t]*$\n?", re.M), ""),                # setext underline
-    (re.compile(r"^[ \t]{0,3}#{1,6}[ \t]+(.*?)(?:[ \t]+#+)?[ \t]*$", re.M), r"\1"),  # # heading
-    (re.compile(r"^[ \t]{0,3}(?:>[ \t]?)+", re.M), ""),                       # > quote
-    (re.compile(r"^([ \t]*)(?:[-*+]|\d{1,9}[.)])[ \t]+(?:\[[ xX]\][ \t]+)?", re.M), r"\1"),  # list items
-    (re.compile(r"(`+)(.+?)\1", re.S), r"\2"),                                # `code`
-    (re.compile(r"(?<![\w*])(\*\*\*|\*\*|\*)(?=\S)(.+?)(?<=\S)\1(?![\w*])", re.S), r"\2"),  # *emphasis*
-    (re.compile(r"(?<![\w_])(___|__|_)(?=\S)(.+?)(?<=\S)\1(?![\w_])", re.S), r"\2"),
-    (re.compile(r"~~(?=\S)(.+?)(?<=\S)~~", re.S), r"\1"),                     # ~~strike~~
-    (re.compile(r"\\([\\`*_{}\[\]()#+\-.!<>|~])"), r"\1"),                   # backslash escapes
-]
-
-
-def _markdown_text(text: str) -> str:
-    """Markdown minus the markup that is not prose (fences, links, emphasis, headings)."""
-    text = _FRONT_MATTER.sub("", text)
-    text = _FENCE.sub("", text)
-    for rx, repl in _MD_RULES:
-        text = rx.sub(repl, text)
-    return re.sub(r"\n{3,}", "\n\n", text).strip("\n") + "\n"
 
 
 # --------------------------------------------------------------------------- PDF
