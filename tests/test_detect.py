@@ -637,3 +637,11 @@ def test_addresses_are_never_rewritten():
         a = text.index(address)
         assert not any(f.start < a + len(address) and a < f.end for f in r.findings)
     assert r.findings  # the prose around them is still checked
+
+
+def test_a_pair_suggestion_prefers_noun_phrases_to_verb_phrases():
+    """Moby lists verb phrases too ("nurse resentment" for "begrudge"); tortured phrases
+    disguise terms, which are nouns."""
+    r = unspin.check("Patients with bosom malignancy were included in the study.")
+    (f,) = [f for f in r.findings if f.text == "bosom malignancy"]
+    assert f.suggestion.startswith("breast"), f

@@ -979,6 +979,14 @@ class Engine:
             self._firsts_by_second = by  # published complete
         return self._firsts_by_second
 
+    def _noun_phrase(self, a: str, b: str) -> bool:
+        """A thesaurus entry "a b" that reads as a noun phrase: a WordNet noun, or a Moby
+        entry whose first word cannot be a verb. Tortured phrases disguise terms, which
+        are nouns; Moby also lists verb phrases ("nurse resentment" for "begrudge"),
+        and preferring one gave "bosom malignancy" -> "nurse resentment"."""
+        lex = self.lexicon
+        return bool(lex.pos_bits(f"{a} {b}") & 1) or not lex.pos_bits(a) & 2
+
     def _is_tech_term(self, phrase: str) -> bool:
         got = self._tech_cache.get(phrase)
         if got is None:
@@ -1130,7 +1138,7 @@ class Engine:
         # phrases disguise terms of a field ("random forest", not WordNet's "common
         # ground", for "irregular woodland"). Only the suggestion follows this order;
         # the confidence that the pair was spun is the best pair's score, as before.
-        known = [(F[k, 15] > 0, F[k, 12] > 0) for k in range(len(rows))]
+        known = [(F[k, 15] > 0, F[k, 12] > 0 and self._noun_phrase(r[3], r[4])) for k, r in enumerate(rows)]
         # Among a span's readings the suggestion is the likeliest original: LM preference
         # in context times the channel prior (noisy channel). The detection score ranks
         # readings by how suspicious the *span* looks, which is not the same question
