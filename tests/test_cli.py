@@ -561,3 +561,27 @@ def test_no_word_limit_warning_for_short_texts(capsys):
     assert main(["check", "--example"]) == 0
     out, err = capsys.readouterr()
     assert "only the first" not in out and err == ""
+
+
+def test_an_os_error_anywhere_is_one_line_and_exit_3(monkeypatch, capsys):
+    def broken(*a, **k):
+        raise PermissionError(13, "Permission denied", "/data/part-0001.parquet")
+
+    monkeypatch.setattr(unspin.cli, "_dispatch", broken)
+    assert main(["check", "x.txt"]) == 3
+    err = capsys.readouterr().err
+    assert "Permission denied: /data/part-0001.parquet" in err and "Traceback" not in err
+
+
+def test_a_bug_is_reported_in_one_line_with_exit_70(monkeypatch, capsys):
+    def bug(*a, **k):
+        raise ZeroDivisionError("division by zero")
+
+    monkeypatch.setattr(unspin.cli, "_dispatch", bug)
+    monkeypatch.delenv("UNSPIN_DEBUG", raising=False)
+    assert main(["check", "x.txt"]) == 70
+    err = capsys.readouterr().err
+    assert "internal error (ZeroDivisionError" in err and "UNSPIN_DEBUG=1" in err and "Traceback" not in err
+    monkeypatch.setenv("UNSPIN_DEBUG", "1")
+    with pytest.raises(ZeroDivisionError):
+        main(["check", "x.txt"])

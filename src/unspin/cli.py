@@ -31,6 +31,7 @@ exit codes:
   3    input unreadable: binary, undecodable, empty, too large,
        PDF without a text layer, directory, permission denied
   4    input file not found
+  70   internal error (a bug: please report it; UNSPIN_DEBUG=1 shows the traceback)
   130  interrupted (Ctrl-C)
 
 FILE may be plain text (any encoding), Markdown, HTML or PDF; '-' reads stdin.
@@ -262,6 +263,20 @@ def main(argv: Sequence[str] | None = None) -> int:
     except BrokenPipeError:
         _silence_stdout()
         return 0
+    except OSError as exc:  # e.g. permission denied or an I/O error half-way through a file
+        where = f": {exc.filename}" if getattr(exc, "filename", None) else ""
+        _error(f"{exc.strerror or exc}{where}; check the path and its permissions, then run again")
+        return 3
+    except Exception as exc:  # a bug: say so in one line, keep the traceback for a report
+        if os.environ.get("UNSPIN_DEBUG"):
+            raise
+        _error(f"internal error ({type(exc).__name__}: {exc}); this is a bug in unspin: please report it "
+               "with the command you ran (set UNSPIN_DEBUG=1 to see the traceback)")
+        return EXIT_INTERNAL
+
+
+#: Exit status for an unexpected internal error (EX_SOFTWARE in sysexits.h).
+EXIT_INTERNAL = 70
 
 
 def _profile_arg(value: str):
