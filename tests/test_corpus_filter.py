@@ -217,11 +217,14 @@ def test_screen_folder_csv(tmp_path):
     (d / "sub" / "c.html").write_text(f"<html><body><p>{CLEAN}</p></body></html>")
     (d / "bad.txt").write_bytes(b"\x00\x01\x02\x03" * 50)
     (d / "ignored.bin").write_bytes(b"x")
+    (d / "paper.txt").write_text("The results of the irregular woodland classifier are shown in Table 2. "
+                                 "We apply counterfeit consciousness to the detection of faults.")
     out = tmp_path / "s.csv"
     assert main(["screen", str(d), "--csv", str(out)]) == 0
     rows = list(csv.DictReader(out.open()))
     by = {Path(r["file"]).name: r for r in rows}
-    assert set(by) == {"a.txt", "b.md", "c.html", "bad.txt"}
+    assert set(by) == {"a.txt", "b.md", "c.html", "bad.txt", "paper.txt"}
+    assert int(by["paper.txt"]["tortured"]) >= 2 and by["bad.txt"]["tortured"] == ""
     assert by["a.txt"]["verdict"] == "spun" and " -> " in by["a.txt"]["top_findings"]
     assert by["b.md"]["verdict"] == "not spun"
     assert by["bad.txt"]["error"] and not by["bad.txt"]["score"]

@@ -95,8 +95,8 @@ def test_score_texts_groups_give_the_same_fields_as_one_by_one(monkeypatch, chec
         else:
             assert "unspin_error" not in fields
             assert fields == _alone(text, FULL), text
-            assert set(fields) == {"unspin_score", "unspin_is_spun", "unspin_findings", "unspin_spinner",
-                                   "unspin_top_findings", "unspin_restored"}
+            assert set(fields) == {"unspin_score", "unspin_is_spun", "unspin_findings", "unspin_tortured",
+                                   "unspin_spinner", "unspin_top_findings", "unspin_restored"}
             s = text.decode() if isinstance(text, bytes) else text
             rep = default_engine().check(s)
             assert fields["unspin_score"] == rep.score and fields["unspin_restored"] == rep.restored

@@ -9,7 +9,7 @@ which texts get the spun-document prior, so the findings of a text near it can
 differ at another threshold; its score cannot.)
 
 >>> [sorted(r) for r in score_texts(["The cat sat on the mat."], Options(fast=True))]
-[['unspin_findings', 'unspin_is_spun', 'unspin_score', 'unspin_spinner']]
+[['unspin_findings', 'unspin_is_spun', 'unspin_score', 'unspin_spinner', 'unspin_tortured']]
 >>> score_texts([None], Options(fast=True))[0]["unspin_error"]
 'no text'
 """
@@ -21,9 +21,11 @@ from typing import Any, Iterable, Iterator
 __all__ = ["Options", "score_texts", "score_records", "FIELDS", "MAX_TEXT_CHARS"]
 
 #: Output fields (``unspin_error`` only on failed records, ``unspin_restored`` and
-#: ``unspin_top_findings`` only on request).
-FIELDS = ("unspin_score", "unspin_is_spun", "unspin_findings", "unspin_spinner", "unspin_top_findings",
-          "unspin_restored", "unspin_error")
+#: ``unspin_top_findings`` only on request). ``unspin_tortured``: how many findings are word
+#: pairs re-read together (kind "tortured": "counterfeit consciousness" -> "artificial
+#: intelligence"), what a research-integrity screen looks for; None in fast mode.
+FIELDS = ("unspin_score", "unspin_is_spun", "unspin_findings", "unspin_tortured", "unspin_spinner",
+          "unspin_top_findings", "unspin_restored", "unspin_error")
 #: Texts longer than this (characters) are refused per record, like ``inputs.MAX_BYTES`` for files.
 MAX_TEXT_CHARS = 20 * 1024 * 1024
 
@@ -72,7 +74,9 @@ def _validate(text: Any) -> str | dict[str, Any]:
 
 def _fields(rep: Any, opts: Options) -> dict[str, Any]:
     out: dict[str, Any] = {"unspin_score": rep.score, "unspin_is_spun": rep.is_spun,
-                           "unspin_findings": len(rep.findings), "unspin_spinner": rep.spinner}
+                           "unspin_findings": len(rep.findings),
+                           "unspin_tortured": sum(f.kind == "tortured" for f in rep.findings),
+                           "unspin_spinner": rep.spinner}
     if opts.top_findings:
         top = sorted(rep.findings, key=lambda f: -f.confidence)[: opts.top_findings]
         out["unspin_top_findings"] = [{"text": f.text, "suggestion": f.suggestion, "confidence": f.confidence,
@@ -93,7 +97,7 @@ def _guarded(fn, *args) -> dict[str, Any]:
 
 def _fast_fields(score: float, thr: float) -> dict[str, Any]:
     return {"unspin_score": score, "unspin_is_spun": score >= thr, "unspin_findings": None,
-            "unspin_spinner": None}
+            "unspin_tortured": None, "unspin_spinner": None}
 
 
 def _fast_one(text: str, opts: Options, thr: float) -> dict[str, Any]:

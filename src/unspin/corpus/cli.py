@@ -18,7 +18,8 @@ a folder of PDF/HTML/TXT/MD files, or one such file (.pdf .html .htm .txt .md .m
 one document, one record). A file with any other name is read as JSON lines only if its
 first non-blank line starts with '{'; otherwise it is refused (exit 3) rather than turned
 into a row of errors per line. Every record gets unspin_score, unspin_is_spun,
-unspin_findings (count), unspin_spinner; a record that cannot be scored gets unspin_error
+unspin_findings (count), unspin_tortured (how many are word pairs re-read together, as tortured
+phrases are), unspin_spinner; a record that cannot be scored gets unspin_error
 instead (malformed JSON lines keep their line number in unspin_line; a damaged or cut
 .gz/.zst keeps every complete line before the damage and adds one error row for the rest).
 Blank lines are not records: the summary lists them apart ("blank lines skipped").
@@ -174,7 +175,7 @@ def _filter(args) -> int:
     return 0
 
 
-CSV_COLUMNS = ("file", "score", "verdict", "findings", "spinner", "top_findings", "error")
+CSV_COLUMNS = ("file", "score", "verdict", "findings", "tortured", "spinner", "top_findings", "error")
 
 
 def _screen(args) -> int:
@@ -218,6 +219,7 @@ def _screen(args) -> int:
                         row.update(score=f"{f['unspin_score']:.4f}",
                                    verdict="spun" if f["unspin_is_spun"] else "not spun",
                                    findings="" if f["unspin_findings"] is None else f["unspin_findings"],
+                                   tortured="" if f.get("unspin_tortured") is None else f["unspin_tortured"],
                                    spinner=f.get("unspin_spinner") or "",
                                    top_findings="; ".join(
                                        f"{t['text']} -> {t['suggestion'] or '?'} ({t['confidence']:.2f})"
