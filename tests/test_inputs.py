@@ -438,3 +438,16 @@ def test_bad_arguments():
         read_text(b"hi", kind="docx")
     with pytest.raises(TypeError):
         read_text(12)  # type: ignore[arg-type]
+
+
+def test_html_fallback_skips_menus_and_footers(monkeypatch):
+    """When trafilatura finds no main text, every visible node is read, but not a site's
+    navigation, footer or sidebar (a reviewer saw "Home" flagged as a spun word)."""
+    import unspin.inputs as inputs
+
+    monkeypatch.setattr(inputs, "_html_text", lambda markup: inputs._strip_tags(markup))
+    page = (b"<html><body><nav><a href='/'>Home</a> | <a>News</a></nav><p>The bridge opens next month.</p>"
+            b"<aside>Related: cats</aside><footer>Copyright 2026</footer></body></html>")
+    text = read_text(page, kind="html").text
+    assert "bridge opens" in text
+    assert not any(w in text for w in ("Home", "News", "cats", "Copyright"))

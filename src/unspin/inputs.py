@@ -426,7 +426,8 @@ def _sniff(text: str) -> str:
 _BLOCK_TAGS = {"p", "div", "br", "li", "ul", "ol", "tr", "table", "h1", "h2", "h3", "h4", "h5", "h6",
                "section", "article", "header", "footer", "blockquote", "pre", "hr", "dd", "dt",
                "figcaption", "main", "aside", "nav", "title", "td", "th"}
-_SKIP_TAGS = {"script", "style", "noscript", "template", "svg", "head", "iframe", "object"}
+_SKIP_TAGS = {"script", "style", "noscript", "template", "svg", "head", "iframe", "object",
+              "nav", "footer", "aside"}  # (the fallback only: site menus and footers are no prose)
 
 
 class _TagStripper(HTMLParser):
