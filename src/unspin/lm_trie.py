@@ -288,9 +288,11 @@ def _read_bits(buf: np.ndarray, bitpos: np.ndarray, nbits: int) -> np.ndarray:
     """Little-endian bit fields (nbits <= 32) starting at bit offsets ``bitpos``."""
     byte = (bitpos >> 3).astype(np.int64)
     shift = (bitpos & 7).astype(np.uint64)
-    val = np.zeros(len(byte), dtype=np.uint64)
-    for k in range(5):  # 32 bits + up to 7 bits of shift fit in 5 bytes
-        val |= buf[byte + k].astype(np.uint64) << np.uint64(8 * k)
+    # the 8 bytes from each field's first byte as one little-endian word (32 bits + up
+    # to 7 of shift fit): one gather of rows instead of five of single bytes
+    padded = np.concatenate([buf, np.zeros(8, dtype=np.uint8)])  # the last field may end near the end
+    rows = np.lib.stride_tricks.sliding_window_view(padded, 8)[byte]
+    val = np.ascontiguousarray(rows).view("<u8").ravel()
     return (val >> shift) & np.uint64((1 << nbits) - 1)
 
 
