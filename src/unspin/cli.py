@@ -264,8 +264,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         _silence_stdout()
         return 0
     except OSError as exc:  # e.g. permission denied or an I/O error half-way through a file
-        where = f": {exc.filename}" if getattr(exc, "filename", None) else ""
-        _error(f"{exc.strerror or exc}{where}; check the path and its permissions, then run again")
+        if getattr(exc, "filename", None):
+            _error(f"{exc.strerror or exc}: {exc.filename}; check the path and its permissions, then run again")
+        else:
+            _error(f"{exc.strerror or exc}")
         return 3
     except Exception as exc:  # a bug: say so in one line, keep the traceback for a report
         if os.environ.get("UNSPIN_DEBUG"):
