@@ -626,6 +626,22 @@ def test_split_compounds_score_the_same_in_groups_and_in_pieces(monkeypatch):
     whole = Engine().check(long_text).to_dict()
     monkeypatch.setattr(detect_mod, "PASS_TOKENS", 23)
     assert Engine().check(long_text).to_dict() == whole
+    # a sentence longer than a pass is cut inside it, here inside a compound: the piece
+    # after the cut still knows the compound, alone or grouped with other texts
+    chain = "Intro " + "-".join(["machine", "mastering", "closest", "profound", "learning"] * 20) + " end."
+    alone = Engine().check(chain)
+    assert Engine().check_many([chain, "x"])[0].to_dict() == alone.to_dict()
+    inside = (chain.index("machine"), chain.index(" end."))
+    for f in alone.findings:  # inside the compound, or outside it: never across its edge
+        assert inside[0] <= f.start and f.end <= inside[1] or f.end <= inside[0] or f.start >= inside[1], f
+
+
+def test_split_compounds_do_not_pass_the_word_limit(monkeypatch):
+    import unspin.detect as detect_mod
+
+    monkeypatch.setattr(detect_mod, "MAX_WORDS", 50)
+    r = Engine().check("-".join(["machine", "mastering"] * 100) + ". The end.")
+    assert r.words == 50 and r.features["truncated_at_words"] == 50
 
 
 def test_addresses_are_never_rewritten():

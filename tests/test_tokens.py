@@ -1,3 +1,4 @@
+import pytest
 from hypothesis import given, strategies as st
 
 from unspin.tokens import SENTENCE_END_RE, Token, sentence_starts, tokenize, tokenize_upto, words
@@ -49,3 +50,33 @@ def test_prose_tokens_drop_addresses_only():
     assert kept == ["See", "or", "write", "to", "now", "at", "5", "home"]
     plain = "No addresses here."
     assert prose_tokens(plain, tokenize(plain)) == tokenize(plain)
+
+
+@pytest.mark.parametrize("text,kept", [
+    # a bare domain with a path, not only scheme:// and www.
+    ("details at example.com/cash today, in the U.S. economy", ["details", "at", "today", "in", "the", "U", "S",
+                                                               "economy"]),
+    # inline code with a backtick inside, and LaTeX-style quotes left alone
+    ("Use ``a`b`` then `mentioned yr` to run it. ``quoted'' text",
+     ["Use", "then", "to", "run", "it", "quoted", "text"]),
+    # CRLF front matter and fences are recognised like LF ones
+    ("---\r\ntitle: The yr\r\n---\r\n\r\nx\r\n\r\n```\r\ncode\r\n```\r\n\r\nThe end.\r\n", ["x", "The", "end"]),
+    # a divider is not front matter, and a lone fence line is not code to the end
+    ("--- a divider ---\nThe text.\n---\nMore text.", ["a", "divider", "The", "text", "More", "text"]),
+    ("Intro\n~~~\nThe rest is prose.\n", ["Intro", "The", "rest", "is", "prose"]),
+    # reference-link targets; a word glued to an address is part of it
+    ("[ref]: docs/worldwide-group.md\nSee x-www.yr.com and O'Brien@x.com now.", ["See", "and", "now"]),
+])
+def test_prose_tokens_cases(text, kept):
+    from unspin.tokens import prose_tokens
+
+    assert [t.text for t in prose_tokens(text, tokenize(text))] == kept
+
+
+def test_prose_tokens_long_word_run_with_an_at_sign():
+    """One "@" and a long run of word characters (a DNA string) must not make the
+    e-mail pattern try every start inside the run (it took 26 s for 100 KB)."""
+    from unspin.tokens import prose_tokens
+
+    text = "The sequence is " + "ACGT" * 25000 + ". Contact me@x.org."
+    assert [t.text for t in prose_tokens(text, tokenize(text))][-1] == "Contact"

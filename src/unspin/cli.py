@@ -263,7 +263,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     except BrokenPipeError:
         _silence_stdout()
         return 0
+    except MemoryError:
+        _error("out of memory; give unspin a smaller input (split it into parts)")
+        return 3
     except OSError as exc:  # e.g. permission denied or an I/O error half-way through a file
+        if isinstance(exc, FileNotFoundError) and getattr(exc, "filename", None):
+            _error(f"no such file or directory: {exc.filename}")
+            return 4
         if getattr(exc, "filename", None):
             _error(f"{exc.strerror or exc}: {exc.filename}; check the path and its permissions, then run again")
         else:
@@ -341,7 +347,8 @@ def _dispatch(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
         if note:
             _warn(note)
         restored = report.restored
-        _write(restored if restored.endswith("\n") else restored + "\n")
+        # end with a line break, in the text's own style (a CRLF file stays CRLF)
+        _write(restored if restored.endswith("\n") else restored + ("\r\n" if "\r\n" in restored else "\n"))
         return 0
 
     if args.command == "spin":

@@ -782,6 +782,9 @@ class Engine:
         groups: list[tuple[int, int]] = []
         if "-" in text:
             tokens, groups = self._split_compounds(tokens)
+            if len(tokens) > MAX_WORDS:  # "a-a-a-..." must not get past the limit
+                tokens, truncated = tokens[:MAX_WORDS], True
+                groups = [(a, min(b, MAX_WORDS)) for a, b in groups if a < MAX_WORDS]
         doc = _Doc(text, tokens, self.lm, truncated=truncated)
         if groups:
             doc.mark_compounds(groups)
@@ -1547,8 +1550,8 @@ class Engine:
                 continue
             for a, b in _pieces(d.starts, PASS_TOKENS):
                 piece = _Doc(d.text, d.tokens[a:b], self.lm)
-                if d.cid is not None:  # a piece starts at a sentence start, never inside a compound
-                    piece.cid = [x - a if x >= 0 else -1 for x in d.cid[a:b]]
+                if d.cid is not None:  # a compound cut by the piece's start is a compound from its token 0
+                    piece.cid = [max(x - a, 0) if x >= 0 else -1 for x in d.cid[a:b]]
                 units.append((k, a, piece))
         out: list[list[_Proposal]] = [[] for _ in docs]
         group: list[tuple[int, int, _Doc]] = []

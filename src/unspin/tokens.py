@@ -107,17 +107,24 @@ def words(text: str) -> list[str]:
 #: no spun "money"), code (Markdown fences and `inline code`), Markdown link targets and
 #: front matter. Their words are never proposed or rewritten, so Markdown can be checked
 #: and restored as written.
+#: Top-level domains a bare address may end in ("example.com/cash", "nature.org").
+_TLDS = ("com|org|net|edu|gov|mil|int|info|biz|io|ai|app|dev|co|uk|us|ca|au|de|fr|es|it|nl|be|ch|at|"
+         "se|no|dk|fi|pl|cz|ru|cn|jp|kr|in|br|mx|za|nz|ie|eu")
 NON_PROSE_RE = re.compile(
-    r"\A(?:---|\+\+\+)[ \t]*\n.*?\n(?:---|\+\+\+|\.\.\.)[ \t]*(?:\n|\Z)"      # front matter
-    r"|^[ \t]{0,3}(`{3,}|~{3,})[^\n]*\n.*?(?:^[ \t]{0,3}\1[`~]*[ \t]*$|\Z)"        # fenced code
-    r"|`[^`\n]+`"                                                                  # inline code
+    # front matter: a first line of --- or +++, then "key: value" lines, then the closing line
+    r"\A(?:---|\+\+\+)[ \t]*\r?\n(?=[\w-]+[ \t]*:).*?\r?\n(?:---|\+\+\+|\.\.\.)[ \t]*(?:\r?\n|\Z)"
+    # fenced code, only with its closing fence (a lone ``` or ~~~ line in plain text is a divider)
+    r"|^[ \t]{0,3}(`{3,}|~{3,})[^\n]*\n.*?^[ \t]{0,3}\1[`~]*[ \t]*\r?$"
+    r"|(`+)[^`\n](?:[^\n]*?[^`\n])??\2(?!`)"                                      # `inline` / ``co`de``
     r"|\]\([^)\n]*\)"                                                               # link target
+    r"|^[ \t]{0,3}\[[^\]\n]+\]:[ \t]*\S+"                                            # [ref]: target
     r"|(?:\b(?:https?|ftp)://|\bwww\.)[^\s<>\"'()\[\]]+"                           # web address
-    r"|[\w.+-]+@[\w-]+(?:\.[\w-]+)+",                                                # e-mail address
+    r"|(?<![\w.@/-])[\w-]+(?:\.[\w-]+)*\.(?:" + _TLDS + r")\b(?:/[^\s<>\"'()\[\]]*)?(?![\w@-])"  # bare domain
+    # e-mail: the local part starts after a non-address character, so a long run of word
+    # characters is tried once (without it, one "@" made a 100 KB token quadratic)
+    r"|(?<![\w.+-])[\w.+-]{1,64}@[\w-]+(?:\.[\w-]+)+",
     re.I | re.M | re.S)
-_NON_PROSE_HINTS = ("@", "://", "www.", "WWW.", "`", "~~~", "](", "---", "+++")
-
-
+_NON_PROSE_HINTS = ("@", "://", "www.", "WWW.", "`", "~~~", "](", "]:", "---", "+++", ".")
 def prose_tokens(text: str, tokens: list[Token]) -> list[Token]:
     """``tokens`` without those inside addresses, code, link targets and front matter
     (:data:`NON_PROSE_RE`).
@@ -134,9 +141,9 @@ def prose_tokens(text: str, tokens: list[Token]) -> list[Token]:
     starts = [a for a, _ in spans]
     out = []
     for t in tokens:
-        k = bisect.bisect_right(starts, t.start) - 1
-        if k < 0 or t.start >= spans[k][1]:
-            out.append(t)
+        k = bisect.bisect_right(starts, t.start) - 1  # the last span starting at or before the token
+        if (k < 0 or t.start >= spans[k][1]) and (k + 1 >= len(spans) or starts[k + 1] >= t.end):
+            out.append(t)  # overlaps no span ("x-www.yr.com": the word "x-www" is part of it)
     return out
 
 
