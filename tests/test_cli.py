@@ -585,3 +585,26 @@ def test_a_bug_is_reported_in_one_line_with_exit_70(monkeypatch, capsys):
     monkeypatch.setenv("UNSPIN_DEBUG", "1")
     with pytest.raises(ZeroDivisionError):
         main(["check", "x.txt"])
+
+
+def test_first_run_notice_only_at_a_terminal_and_only_without_a_cache(monkeypatch, capsys, tmp_path):
+    from unspin import cli as cli_mod
+    from unspin import lm_trie
+
+    class Tty(io.StringIO):
+        def isatty(self):
+            return True
+
+    monkeypatch.setenv("UNSPIN_CACHE", str(tmp_path / "empty"))  # nothing decoded yet
+    assert not lm_trie.cache_ready()
+    monkeypatch.setattr(sys, "stderr", Tty())
+    cli_mod.first_run_notice()
+    assert "preparing the language model" in sys.stderr.getvalue()
+    monkeypatch.setattr(sys, "stderr", io.StringIO())  # a pipe: nothing
+    cli_mod.first_run_notice()
+    assert sys.stderr.getvalue() == ""
+    monkeypatch.delenv("UNSPIN_CACHE")
+    monkeypatch.setattr(lm_trie, "cache_ready", lambda *a, **k: True)
+    monkeypatch.setattr(sys, "stderr", Tty())
+    cli_mod.first_run_notice()
+    assert sys.stderr.getvalue() == ""

@@ -327,6 +327,8 @@ def _dispatch(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
     mlm = _mlm_kwargs(args) if judged else {}  # a bad model folder or profile fails before the input is read
     judge = profile_kwargs(args) if judged else {}
     doc = _load_example() if getattr(args, "example", False) else _load(args.file)
+    if judged:
+        first_run_notice()
 
     import unspin
 
@@ -399,6 +401,22 @@ def _bench(argv: list[str]) -> int:
         raise
     status = bench.main(list(argv))
     return _exit_status(status)
+
+
+def first_run_notice() -> None:
+    """At a terminal, say why the first run on a machine is slower (the language model is
+    decoded into a cache once, a few seconds); in pipes and CI nothing is printed."""
+    if not _isatty(sys.stderr):
+        return
+    try:
+        from .lm_trie import cache_ready
+
+        if not cache_ready():
+            sys.stderr.write(f"{PROG}: preparing the language model for this machine "
+                             "(once: a few seconds; later runs start in about 1 s)\n")
+            sys.stderr.flush()
+    except Exception:  # a notice must never stop the command (e.g. pocketsphinx missing: said later)
+        pass
 
 
 def stdin_by_default(args: argparse.Namespace) -> None:

@@ -447,6 +447,21 @@ def cache_dir() -> Path:
     return (Path(xdg).expanduser() if xdg else Path.home() / ".cache") / "unspin"
 
 
+def _cache_folder(path: str | os.PathLike, cache: str | os.PathLike | None) -> Path:
+    st = os.stat(path)
+    root = Path(cache) if cache is not None else cache_dir()
+    return root / f"lm-v{CACHE_VERSION}-{st.st_size}-{int(st.st_mtime)}"
+
+
+def cache_ready(path: str | os.PathLike | None = None, cache: str | os.PathLike | None = None) -> bool:
+    """Whether :func:`load_cached` will find the decoded arrays (else this is the first
+    run on the machine, which takes a few seconds more)."""
+    try:
+        return (_cache_folder(path or default_path(), cache) / "vocab.txt").exists()
+    except OSError:
+        return False
+
+
 def load_cached(path: str | os.PathLike, cache: str | os.PathLike | None = None) -> TrieLM:
     """:func:`load_trie`, memory-mapped from a cache of decoded arrays when one exists.
 
@@ -456,9 +471,8 @@ def load_cached(path: str | os.PathLike, cache: str | os.PathLike | None = None)
     cache folder cannot be written, the model is decoded in memory every time
     (correct, just 0.4 s slower to start).
     """
-    st = os.stat(path)
-    root = Path(cache) if cache is not None else cache_dir()
-    folder = root / f"lm-v{CACHE_VERSION}-{st.st_size}-{int(st.st_mtime)}"
+    folder = _cache_folder(path, cache)
+    root = folder.parent
     if (folder / "vocab.txt").exists():
         try:
             # np.asarray drops the memmap subclass (same memory): its __getitem__ is slow

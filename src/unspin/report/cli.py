@@ -176,7 +176,7 @@ def _err(msg: str) -> None:
 
 
 def _report(args: argparse.Namespace) -> int:
-    from unspin.cli import _load, _load_example, stdin_by_default
+    from unspin.cli import _load, _load_example, first_run_notice, stdin_by_default
 
     stdin_by_default(args)
     if args.example and args.file:
@@ -200,6 +200,7 @@ def _report(args: argparse.Namespace) -> int:
     mlm = _mlm_kwargs(args)  # a model folder or profile that cannot be used fails before the input is read
     judge = profile_kwargs(args)
     doc = _load_example() if args.example else _load(args.file)
+    first_run_notice()
     report = run_check(doc.text, **judge, index=index, **mlm)
     name = os.path.basename(doc.source) if doc.source not in ("<stdin>", "<bytes>") else None
     if fmt == "md":
