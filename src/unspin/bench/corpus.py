@@ -149,7 +149,23 @@ def bench_cli(corpus: Path, out: Path, workers: int, fast: bool, limit_docs: int
         raise RuntimeError(res.stderr[-2000:])
     summ = json.loads((out / "_unspin_summary.json").read_text())
     return {"docs": summ["read"], "MB": summ["bytes"] / 1e6, "seconds": dt, "docs_s": summ["read"] / dt,
-            "MB_s": summ["bytes"] / 1e6 / dt}
+            "MB_s": summ["bytes"] / 1e6 / dt, "decisions": _decisions(out)}
+
+
+def _decisions(out: Path) -> dict:
+    """How the run's drop decisions match the generated labels (``spun`` field)."""
+    import gzip
+
+    c = {"tp": 0, "fp": 0, "fn": 0, "tn": 0}
+    for f in sorted(out.iterdir()):
+        if f.name.startswith("_unspin") or not f.name.endswith((".jsonl", ".jsonl.gz")):
+            continue  # the manifest and summary
+        with (gzip.open if f.name.endswith(".gz") else open)(f, "rt", encoding="utf-8") as fh:
+            for line in fh:
+                d = json.loads(line)
+                y, p = bool(d.get("spun")), bool(d.get("unspin_is_spun"))
+                c["tp" if y and p else "fn" if y else "fp" if p else "tn"] += 1
+    return c
 
 
 def bench_ray(docs: list[dict]) -> dict | str:
@@ -310,6 +326,15 @@ def render(raw: dict) -> str:
         lines.append(f"- `--fast` vs GopherQualityFilter: {raw['fast']['MB_s'] / gm:.1f}× (target ≥ 10×); "
                      f"full mode: {raw['full']['MB_s'] / gm:.2f}× from cold caches"
                      + (f", {warm['MB_s'] / gm:.2f}× once warm" if warm else "") + " (target ≥ 1×).")
+    dec = raw["cli_fast_w1"].get("decisions")
+    if dec and dec["tp"] + dec["fn"] and dec["fp"] + dec["tn"]:
+        lines.append(f"- decisions on this corpus (`--fast --workers 1`): {dec['tp'] / (dec['tp'] + dec['fn']):.1%} of "
+                     f"its spun documents flagged, {dec['fp'] / (dec['fp'] + dec['tn']):.2%} of the clean ones "
+                     f"(documents are built from sentences of all of clean_news.jsonl, calibration texts included).")
+    dfull = raw["cli_full_w1"].get("decisions")
+    if dfull and dfull["tp"] + dfull["fn"] and dfull["fp"] + dfull["tn"]:
+        lines.append(f"- the same for full mode (`--workers 1`, subset): {dfull['tp'] / (dfull['tp'] + dfull['fn']):.1%} "
+                     f"flagged, {dfull['fp'] / (dfull['fp'] + dfull['tn']):.2%} of the clean ones.")
     det = raw.get("fast_detection")
     if isinstance(det, dict):
         lines += ["", f"**What `--fast` detects** (it decides `--fast --drop`; threshold {det['threshold']}; full "
