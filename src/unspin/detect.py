@@ -685,11 +685,16 @@ class Engine:
         the hyphen of a compound, :meth:`_split_compounds`; a comma or dash: not one
         term), word i not a verb (:meth:`_verb_only`), and the pair
         not written so in genuine technical prose (:meth:`_in_prose`)."""
+        if doc.starts[i + 1]:
+            return False
+        cid = doc.cid  # (doc.whole_words(i, i + 2), inline: this runs for every candidate pair)
+        if cid is None:
+            if not doc.space_between(i):
+                return False
+        elif cid[i] != cid[i + 1] or (cid[i] < 0 and not doc.space_between(i)):
+            return False
         lw = doc.lw
-        return (not doc.starts[i + 1] and doc.whole_words(i, i + 2)
-                and (doc.space_between(i) or (doc.cid is not None and doc.cid[i] >= 0))
-                and not self._verb_only(lw[i])
-                and not self._in_prose(lw[i], lw[i + 1]))
+        return not self._verb_only(lw[i]) and not self._in_prose(lw[i], lw[i + 1])
 
     def _in_prose(self, w1: str, w2: str) -> bool:
         """The pair is written so in the scientific prose the term table was built from
