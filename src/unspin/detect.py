@@ -34,6 +34,7 @@ Text that must be left alone is left alone:
 """
 from __future__ import annotations
 
+import bisect
 import contextlib
 import copy
 import dataclasses
@@ -42,6 +43,7 @@ import itertools
 import json
 import math
 import operator
+import re
 import threading
 from dataclasses import dataclass
 from importlib import resources
@@ -265,6 +267,7 @@ class _Doc:
 
 
 _HYPHENS = frozenset("-\u2010\u2011")
+_HYPHENATED = re.compile(r"[^\W_]-(?=[^\W_])")  # a hyphen inside a word token (tokens.WORD_RE)
 
 
 def _term_gap(gap: str | None) -> bool:
@@ -543,6 +546,7 @@ class Engine:
         self._mwe_cache: dict[str, bool] = {}
         self._tech_cache: dict[str, bool] = {}
         self._compound_cache: dict[str, bool] = {}
+        self._noun_cache: dict[tuple[str, str], bool] = {}
         self._verb_cache: dict[str, bool] = {}
         self._rev_cache: dict[str, tuple] = {}
         self._half_cache: dict[tuple[str, str, bool], tuple] = {}
@@ -786,7 +790,7 @@ class Engine:
         tokens = prose_tokens(text, tokens)  # never rewrite a URL's or an e-mail address's words
         groups: list[tuple[int, int]] = []
         if "-" in text:
-            tokens, groups = self._split_compounds(tokens)
+            tokens, groups = self._split_compounds(tokens, text)
             if len(tokens) > MAX_WORDS:  # "a-a-a-..." must not get past the limit
                 tokens, truncated = tokens[:MAX_WORDS], True
                 groups = [(a, min(b, MAX_WORDS)) for a, b in groups if a < MAX_WORDS]
@@ -795,7 +799,7 @@ class Engine:
             doc.mark_compounds(groups)
         return doc
 
-    def _split_compounds(self, tokens: list[Token]) -> tuple[list[Token], list[tuple[int, int]]]:
+    def _split_compounds(self, tokens: list[Token], text: str) -> tuple[list[Token], list[tuple[int, int]]]:
         """Hyphenated words that neither thesaurus nor the language model knows, as
         their parts, and where each split one now lies ([first, end) token ranges).
 
@@ -804,7 +808,15 @@ class Engine:
         synonyms. Known compounds ("long-term", "well-known") stay whole: they are
         thesaurus entries in their own right; so do those with a number ("55-litre").
         """
-        hyph = [k for k, t in enumerate(tokens) if "-" in t[2]]
+        if not tokens:
+            return tokens, []
+        # the tokens with a hyphen, found from the text (a scan of every token cost more)
+        starts = list(map(_FIRST, tokens))
+        hyph = []
+        for m in _HYPHENATED.finditer(text, 0, tokens[-1][1]):
+            k = bisect.bisect_right(starts, m.start()) - 1
+            if k >= 0 and m.start() < tokens[k][1] and (not hyph or hyph[-1] != k):
+                hyph.append(k)  # (a hyphen in a dropped token, e.g. inside a URL, is no compound)
         if not hyph:
             return tokens, []
         out: list[Token] = []
@@ -992,8 +1004,11 @@ class Engine:
         entry whose first word cannot be a verb. Tortured phrases disguise terms, which
         are nouns; Moby also lists verb phrases ("nurse resentment" for "begrudge"),
         and preferring one gave "bosom malignancy" -> "nurse resentment"."""
-        lex = self.lexicon
-        return bool(lex.pos_bits(f"{a} {b}") & 1) or not lex.pos_bits(a) & 2
+        got = self._noun_cache.get((a, b))
+        if got is None:
+            lex = self.lexicon
+            got = self._noun_cache[(a, b)] = bool(lex.pos_bits(f"{a} {b}") & 1) or not lex.pos_bits(a) & 2
+        return got
 
     def _is_tech_term(self, phrase: str) -> bool:
         got = self._tech_cache.get(phrase)
@@ -1136,10 +1151,11 @@ class Engine:
         q.run(self.lm)
         F = self._feature_matrix(doc, I, J, *win.result(q), spun.rows(I, J), np.full(len(rows), 2),
                                  np.array([r[5] for r in rows]), (uni[0::2] + uni[1::2]) / 2, uni[0::2], "tortured")
-        F[:, 12] = [self._is_mwe(f"{r[3]} {r[4]}") for r in rows]
+        phrases = [f"{r[3]} {r[4]}" for r in rows]
+        F[:, 12] = list(map(self._is_mwe, phrases))
         F[:, 13] = [r[2] for r in rows]
         F[:, 14] = [r[1] for r in rows]
-        F[:, 15] = [self._is_tech_term(f"{r[3]} {r[4]}") for r in rows]
+        F[:, 15] = list(map(self._is_tech_term, phrases))
         lo = _matvec(F, self._weights["local_joint"]).tolist()
         # A pair that is a known term explains the text better than a mere collocation
         # the news LM prefers, and a technical term better than a general one: tortured
@@ -1478,6 +1494,7 @@ class Engine:
         """The per-string caches besides the candidates' and their size limits."""
         return ((self._text_ids, 500_000), (self._pairs_cache, 200_000), (self._mwe_cache, 200_000),
                 (self._tech_cache, 200_000), (self._verb_cache, 200_000), (self._compound_cache, 100_000),
+                (self._noun_cache, 100_000),
                 (self._rev_cache, 20_000),  # ~3-8 KB each
                 (self._term_ids_cache, 100_000), (self._half_cache, 200_000), (self._prose_cache, 500_000))
 
