@@ -281,3 +281,13 @@ def test_docs_block_keeps_real_figures_over_fallback_texts():
     skipped = R.Section("dev", "dev: x", status="skipped", notes=[D.MISSING_MSG])
     block, written, kept = R.docs_block([skipped, fallback], info, None, None)
     assert "skipped" not in block and "Not measured by this run and not in the earlier docs: dev" in block
+
+
+@pytest.mark.parametrize("sub", [[], ["corpus"], ["trace"], ["load"]])
+def test_bench_refuses_an_unwritable_json_path_before_measuring(tmp_path, capsys, sub):
+    from unspin.cli import main
+
+    assert main(["bench", *sub, "--json", str(tmp_path / "missing" / "raw.json")]) == 2
+    assert "does not exist" in capsys.readouterr().err
+    assert main(["bench", *sub, "--json", str(tmp_path)]) == 2
+    assert "is a folder" in capsys.readouterr().err

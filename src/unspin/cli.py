@@ -399,7 +399,10 @@ def _bench(argv: list[str]) -> int:
                    "run 'unspin bench' from a source checkout")
             return 2
         raise
-    status = bench.main(list(argv))
+    try:
+        status = bench.main(list(argv))
+    except SystemExit as exc:  # --help and usage errors of the sub-benchmarks' parsers
+        status = exc.code
     return _exit_status(status)
 
 

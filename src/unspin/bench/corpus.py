@@ -30,6 +30,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from . import json_path
+
 _SPLIT = re.compile(r"(?<=[.!?])\s+|\n+")
 
 
@@ -380,7 +382,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--skip-gopher", action="store_true", help="leave out the GopherQualityFilter reference")
     ap.add_argument("--skip-ray", action="store_true", help="leave out the Ray Data comparison")
     ap.add_argument("--data", default=None, help="data folder with clean_news.jsonl (default ../shared/data)")
-    ap.add_argument("--json", default=None, metavar="PATH", help="also dump raw numbers as JSON")
+    ap.add_argument("--json", default=None, metavar="PATH", type=json_path,
+                    help="also dump raw numbers as JSON")
     ap.add_argument("--write-docs", action="store_true",
                     help="replace the <!-- bench-corpus:start/end --> section of docs/benchmarks.md")
     args = ap.parse_args(argv)

@@ -34,6 +34,8 @@ from importlib.resources import files
 from pathlib import Path
 from typing import Any
 
+from . import json_path
+
 
 
 def _example(name: str) -> str:
@@ -269,7 +271,8 @@ def main(argv: list[str] | None = None) -> int:
                          "distinct-1w = distinct texts with a single worker process)")
     ap.add_argument("--write-docs", action="store_true", help="replace the bench-serve section of docs/benchmarks.md")
     ap.add_argument("--docs", default=None, metavar="PATH", help="docs file (default docs/benchmarks.md)")
-    ap.add_argument("--json", default=None, metavar="PATH", help="also dump raw numbers as JSON")
+    ap.add_argument("--json", default=None, metavar="PATH", type=json_path,
+                    help="also dump raw numbers as JSON")
     args = ap.parse_args(argv)
     args.argv = argv
     if args.workers is None:

@@ -38,6 +38,7 @@ from pathlib import Path
 from typing import Any, Callable
 
 from . import data as D
+from . import json_path
 from . import metrics as M
 
 BENCHES = ("dev", "clean", "synthetic", "tortured", "speed")
@@ -970,7 +971,8 @@ def build_parser() -> argparse.ArgumentParser:
                          f"{QUICK_CLEAN_TEXTS} clean texts, first {QUICK_TORTURED_ROWS} tortured rows, 5 speed runs")
     ap.add_argument("--data", default=None, metavar="DIR",
                     help="data folder (default: $UNSPIN_DATA, else ../shared/data from the repo root or CWD)")
-    ap.add_argument("--json", default=None, metavar="PATH", help="also dump raw numbers as JSON")
+    ap.add_argument("--json", default=None, metavar="PATH", type=json_path,
+                    help="also dump raw numbers as JSON")
     ap.add_argument("--write-docs", action="store_true",
                     help="update the <!-- bench:start/end --> section of docs/benchmarks.md: the benchmarks "
                          "this run measured replace theirs; the others (data not found, failed, or left out "

@@ -31,6 +31,7 @@ import time
 from pathlib import Path
 
 from . import data as D
+from . import json_path
 from . import metrics as M
 
 _SPLIT = re.compile(r"(?<=[.!?])\s+|\n+")
@@ -393,7 +394,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--write-docs", action="store_true",
                     help="replace the <!-- bench-trace:start/end --> section of docs/benchmarks.md")
     ap.add_argument("--docs", default=None, metavar="PATH")
-    ap.add_argument("--json", default=None, metavar="PATH", help="also dump raw numbers as JSON")
+    ap.add_argument("--json", default=None, metavar="PATH", type=json_path,
+                    help="also dump raw numbers as JSON")
     args = ap.parse_args(argv)
     data_dir = D.resolve_data_dir(args.data)
     t0 = time.perf_counter()
