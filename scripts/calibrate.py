@@ -19,14 +19,14 @@ for the calibration (the built-in profiles are another matter; the benchmark lab
 from __future__ import annotations
 
 import json
+import random
 import sys
 from pathlib import Path
 
 import numpy as np
 
 from unspin.detect import REPORT_CONFIDENCE, Engine, _logit, _select
-import random
-
+from unspin.fit import fit_logistic
 from unspin.lexicon import Lexicon
 from unspin.lm import LanguageModel
 from unspin.spin import STYLES, common_synonym, spin
@@ -36,23 +36,6 @@ OUT = Path(__file__).resolve().parent.parent / "src" / "unspin" / "data" / "cali
 # dictionary, so a weight fitted here would be meaningless for them.
 FEATURES = ["findings_per_100w", "confidence_mass_per_100w", "confident_per_100w", "log_words"]
 RATES = [0.05, 0.1, 0.2, 0.3, 0.4]
-
-
-def fit_logistic(X: np.ndarray, y: np.ndarray, l2: float = 1e-2, iters: int = 50) -> tuple[float, np.ndarray]:
-    """Newton-Raphson for L2-regularised logistic regression (intercept unpenalised)."""
-    Xb = np.hstack([np.ones((len(X), 1)), X])
-    w = np.zeros(Xb.shape[1])
-    reg = np.full(Xb.shape[1], l2)
-    reg[0] = 0.0
-    for _ in range(iters):
-        p = 1 / (1 + np.exp(-Xb @ w))
-        grad = Xb.T @ (p - y) + reg * w
-        H = (Xb * (p * (1 - p))[:, None]).T @ Xb + np.diag(reg)
-        step = np.linalg.solve(H, grad)
-        w -= step
-        if np.abs(step).max() < 1e-8:
-            break
-    return float(w[0]), w[1:]
 
 
 LOCAL_FEATURES = ["bias", "gain", "gain_pos", "channel", "fit_spun", "fit_cand", "uni_spun", "uni_cand",

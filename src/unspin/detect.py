@@ -673,8 +673,9 @@ class Engine:
         if self.lexicon is None:
             return [], []
         # not the parts of a split compound either: "sell-off" is no rendering of "market"
+        cid = doc.cid
         spans = [(i, j) for i, j in self.lexicon.phrase_keys(doc.lw)
-                 if doc.same_part(i, j) and doc.whole_words(i, j) and (doc.cid is None or doc.cid[i] < 0)]
+                 if doc.same_part(i, j) and (cid is None or max(cid[i:j]) < 0)]
         entries = self._cands([" ".join(doc.lw[i:j]) for i, j in spans])
         found = [(sp, e) for sp, e in zip(spans, entries) if e is not None]
         return [sp for sp, _ in found], [e for _, e in found]

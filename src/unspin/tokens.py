@@ -104,15 +104,15 @@ def words(text: str) -> list[str]:
     return [m.group().lower().replace("\u2019", "'") for m in METRIC_WORD_RE.finditer(text)]
 
 
-#: What is not prose, wherever it appears: web and e-mail addresses ("example.com/cash" is
-#: no spun "money"), code (Markdown fences and `inline code`), Markdown link targets and
-#: front matter. Their words are never proposed or rewritten, so Markdown can be checked
-#: and restored as written.
 #: Top-level domains a bare address may end in ("example.com/cash", "nature.org").
 _TLDS = ("com|org|net|edu|gov|mil|int|info|biz|io|ai|app|dev|co|uk|us|ca|au|de|fr|es|it|nl|be|ch|at|"
          "se|no|dk|fi|pl|cz|ru|cn|jp|kr|in|br|mx|za|nz|ie|eu")
+#: What is not prose, wherever it appears: web and e-mail addresses ("example.com/cash" is
+#: no spun "money"), code (Markdown fences and `inline code`), Markdown link targets and
+#: front matter. Their words are never proposed or rewritten, so Markdown can be checked
+#: and restored as written. Each entry: (what, a cheap test the text must pass for the
+#: pattern to match anywhere, the pattern).
 _NON_PROSE_PARTS: tuple[tuple[str, object, str], ...] = (
-    # (what, a cheap test of the text that must hold for the pattern to match, pattern)
     # front matter: a first line of --- or +++, then "key: value" lines, then the closing line
     ("front matter", lambda t: t.startswith(("---", "+++")),
      r"\A(?:---|\+\+\+)[ \t]*\r?\n(?=[\w-]+[ \t]*:).*?\r?\n(?:---|\+\+\+|\.\.\.)[ \t]*(?:\r?\n|\Z)"),
@@ -131,19 +131,18 @@ _NON_PROSE_PARTS: tuple[tuple[str, object, str], ...] = (
     ("e-mail address", lambda t: "@" in t, r"(?<![\w.+-])[\w.+-]{1,64}@[\w-]+(?:\.[\w-]+)+"),
 )
 _NON_PROSE_FLAGS = re.I | re.M | re.S
-NON_PROSE_RE = re.compile("|".join(p for _, _, p in _NON_PROSE_PARTS), _NON_PROSE_FLAGS)
 
 
 @functools.lru_cache(maxsize=256)
 def _non_prose(present: tuple[bool, ...]) -> "re.Pattern[str]":
-    """The alternatives of NON_PROSE_RE a text can match. Trying all eight at every
+    """The alternatives of :data:`_NON_PROSE_PARTS` a text can match. Trying all eight at every
     position cost 0.5 ms per 3.5 KB document (6 % of a check); most prose needs none."""
     return re.compile("|".join(p for (_, _, p), on in zip(_NON_PROSE_PARTS, present) if on), _NON_PROSE_FLAGS)
 
 
 def prose_tokens(text: str, tokens: list[Token]) -> list[Token]:
     """``tokens`` without those inside addresses, code, link targets and front matter
-    (:data:`NON_PROSE_RE`).
+    (:data:`_NON_PROSE_PARTS`).
 
     >>> text = "Mail cash@firms.com or see [the docs](docs/cash.md), https://example.com/cash and `run()` now."
     >>> [t.text for t in prose_tokens(text, tokenize(text))]
