@@ -8,7 +8,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import unspin
-from unspin.detect import Engine, _apply
+from unspin.detect import SPUN_TEXT_NOTE, Engine, _apply
 from unspin.tokens import match_case
 from unspin.profiles import learn_profile
 from unspin.report import Report
@@ -532,7 +532,7 @@ def test_a_text_judged_spun_reports_weaker_thesaurus_evidence():
     before, after = {key(f) for f in base_spun.findings}, {key(f): f for f in spun.findings}
     assert before < set(after)
     added = [after[k] for k in set(after) - before]
-    assert all(f.kind != "profile" and not f.applied for f in added)
+    assert all(f.kind != "profile" and not f.applied and f.reason.endswith(SPUN_TEXT_NOTE) for f in added)
     assert clean.findings == base_clean.findings and clean.restored == base_clean.restored
     # absent from an older calibration file: no shift
     e.calibration = {k: v for k, v in cal.items() if k != "doc_shift"}
@@ -547,7 +547,7 @@ def test_a_text_judged_clean_reports_its_thesaurus_findings_lowered():
     prior, not evidence."""
     from importlib.resources import files
 
-    from unspin.detect import CLEAN_SHIFT_MIN_WORDS, REPORT_CONFIDENCE
+    from unspin.detect import CLEAN_SHIFT_MIN_WORDS, CLEAN_TEXT_NOTE, REPORT_CONFIDENCE
 
     text = files("unspin").joinpath("examples", "clean_article.txt").read_text(encoding="utf-8")
     assert len(text.split()) >= CLEAN_SHIFT_MIN_WORDS
@@ -563,6 +563,7 @@ def test_a_text_judged_clean_reports_its_thesaurus_findings_lowered():
     for f in low.findings:
         old = by_span[(f.start, f.end)]
         assert f.suggestion == old.suggestion and REPORT_CONFIDENCE <= f.confidence < old.confidence
+        assert f.reason == old.reason + CLEAN_TEXT_NOTE  # the change is explained
     assert not any(f.applied for f in low.findings)
     # a positive value in the file is not a lowering: ignored
     e.calibration = {**cal, "clean_shift": 0.5}

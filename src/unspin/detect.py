@@ -71,6 +71,9 @@ REPORT_CONFIDENCE = 0.35
 #: text (a tortured phrase in a one-line abstract must still be reported); the
 #: calibration texts have 145-370 words.
 CLEAN_SHIFT_MIN_WORDS = 100
+#: Added to the reason of a finding whose confidence the document's verdict moved.
+SPUN_TEXT_NOTE = "; reported because the text as a whole reads as spun"
+CLEAN_TEXT_NOTE = "; confidence lowered: the text as a whole does not read as spun"
 #: Safety limit: documents longer than this many words are scored on their first
 #: MAX_WORDS words only (time and memory stay bounded; the report says so).
 MAX_WORDS = 200_000
@@ -1631,7 +1634,8 @@ class Engine:
             # pairs, letting shifted proposals displace profile ones, or applying on
             # the shifted confidence, made restoration worse).
             floor = _logit(REPORT_CONFIDENCE)
-            kept = self._kept(doc, [dataclasses.replace(pr, logodds=pr.logodds + shift, shift=shift)
+            kept = self._kept(doc, [dataclasses.replace(pr, logodds=pr.logodds + shift, shift=shift,
+                                                        reason=pr.reason + SPUN_TEXT_NOTE)
                                     for pr in proposals if pr.features is not None and pr.logodds < floor],
                               first=kept)
         elif score < threshold and self.clean_shift < 0 and len(doc.tokens) >= CLEAN_SHIFT_MIN_WORDS:
@@ -1654,7 +1658,7 @@ class Engine:
         out = []
         for pr, f in kept:
             if pr.features is not None:
-                pr = dataclasses.replace(pr, logodds=pr.logodds + shift, shift=shift)
+                pr = dataclasses.replace(pr, logodds=pr.logodds + shift, shift=shift, reason=pr.reason + CLEAN_TEXT_NOTE)
                 if pr.logodds < floor:
                     continue
                 f = self._finding(doc, pr)
