@@ -98,6 +98,7 @@ class TrieLM:
             self.bigram_slot_backoff = self.bigram_hash.per_slot(self.bigram_backoff)
         if self.trigram_slot_logprob is None:
             self.trigram_slot_logprob = self.trigram_hash.per_slot(self.trigram_logprob)
+        self.bigram_hash._placed = self.trigram_hash._placed = None  # 64 MB not needed any more
 
     def ids(self, words) -> np.ndarray:
         """Word ids (int64), -1 for words not in the vocabulary."""
@@ -137,6 +138,8 @@ class HashIndex:
 
     slots: np.ndarray  # uint64 key per slot, _EMPTY where free
     index: np.ndarray  # int32 position of that key in the sorted arrays
+    # right after build(): (slot, position in the sorted arrays) of every key, for per_slot
+    _placed: tuple[np.ndarray, np.ndarray] | None = field(default=None, repr=False, compare=False)
 
     @staticmethod
     def _home(keys: np.ndarray, bits: int) -> np.ndarray:
@@ -170,7 +173,9 @@ class HashIndex:
             free = np.flatnonzero(slots == _EMPTY)[: len(over)]
             slots[free] = keys[over]
             index[free] = over
-        return cls(slots, index)
+            pos = np.concatenate([pos[inside], free])
+            order = np.concatenate([order[inside], over])
+        return cls(slots, index, (pos.astype(np.int32), order.astype(np.int32)))
 
     def find(self, query: np.ndarray, valid: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """(position in the sorted arrays, found) for each query; invalid queries are not found."""
@@ -232,7 +237,13 @@ class HashIndex:
     def per_slot(self, values: np.ndarray) -> np.ndarray:
         """``values`` (aligned with the sorted keys) laid out by slot, so a lookup reads
         the value next to where it found the key instead of via ``index``."""
-        return np.where(self.index >= 0, np.asarray(values)[np.maximum(self.index, 0)], 0).astype(values.dtype)
+        values = np.asarray(values)
+        placed = self._placed
+        if placed is None:
+            return np.where(self.index >= 0, values[np.maximum(self.index, 0)], 0).astype(values.dtype)
+        out = np.zeros(len(self.slots), dtype=values.dtype)  # a scatter of n values, not a pass over 4n slots
+        out[placed[0]] = values[placed[1]]
+        return out
 
 
 def raw_batch(lm: TrieLM, words, hist1, hist2) -> np.ndarray:
@@ -285,15 +296,22 @@ def logprob_batch(lm: TrieLM, words, hist1, hist2) -> np.ndarray:
 
 
 def _read_bits(buf: np.ndarray, bitpos: np.ndarray, nbits: int) -> np.ndarray:
-    """Little-endian bit fields (nbits <= 32) starting at bit offsets ``bitpos``."""
+    """Little-endian bit fields (nbits <= 32) starting at bit offsets ``bitpos``.
+
+    ``buf`` must end with 8 bytes of padding (:func:`_padded`): each field is read as the
+    8 bytes from its first byte, one unaligned little-endian word (32 bits + up to 7 of
+    shift fit), through an overlapping view with a stride of one byte: one gather of
+    words, no copy of the buffer.
+    """
     byte = (bitpos >> 3).astype(np.int64)
     shift = (bitpos & 7).astype(np.uint64)
-    # the 8 bytes from each field's first byte as one little-endian word (32 bits + up
-    # to 7 of shift fit): one gather of rows instead of five of single bytes
-    padded = np.concatenate([buf, np.zeros(8, dtype=np.uint8)])  # the last field may end near the end
-    rows = np.lib.stride_tricks.sliding_window_view(padded, 8)[byte]
-    val = np.ascontiguousarray(rows).view("<u8").ravel()
-    return (val >> shift) & np.uint64((1 << nbits) - 1)
+    words = np.ndarray(shape=(len(buf) - 7,), dtype="<u8", buffer=buf, strides=(1,))
+    return (words[byte] >> shift) & np.uint64((1 << nbits) - 1)
+
+
+def _padded(section: np.ndarray) -> np.ndarray:
+    """The section with the 8 zero bytes :func:`_read_bits` reads past its last field."""
+    return np.concatenate([section, np.zeros(8, dtype=np.uint8)])
 
 
 def _uniform_find(words: list[int], key: int, max_vocab: int) -> int:
@@ -368,9 +386,9 @@ def load_trie(path: str | os.PathLike) -> TrieLM:
     long_bits = word_bits + QBITS
     mid_size = _section_size(counts[1], mid_bits)
     long_size = _section_size(counts[2], long_bits)
-    mid = data[off:off + mid_size]
+    mid = _padded(data[off:off + mid_size])
     off += mid_size
-    lng = data[off:off + long_size]
+    lng = _padded(data[off:off + long_size])
     off += long_size
 
     (nchars,) = struct.unpack_from("<i", raw, off)
