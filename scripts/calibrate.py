@@ -70,19 +70,6 @@ def shift_examples(engine: Engine, docs: list[tuple[str, list[tuple[int, int, st
     return np.array([r[0] for r in rows]), np.array([r[1] for r in rows])
 
 
-def clean_examples(engine: Engine, docs: list[tuple[str, list[tuple[int, int, str]]]]
-                   ) -> tuple[np.ndarray, np.ndarray]:
-    """(log-odds, substituted?) of the thesaurus findings ``check`` reports in ``docs``
-    (texts judged clean: no shift of either sign is applied to them here)."""
-    rows = []
-    for text, spans in docs:
-        for f in engine.check(text).findings:
-            if f.kind != "profile":
-                rows.append((_logit(min(max(f.confidence, 1e-4), 1 - 1e-4)),
-                             1.0 if any(s < f.end and f.start < e for s, e, _ in spans) else 0.0))
-    return np.array([r[0] for r in rows]), np.array([r[1] for r in rows])
-
-
 def fit_offset(lo: np.ndarray, y: np.ndarray, iters: int = 50) -> float:
     """The constant d maximising the likelihood of labels ``y`` under sigmoid(lo + d) (Newton)."""
     d = 0.0
@@ -248,16 +235,8 @@ def main(argv: list[str]) -> int:
     lo, lab = shift_examples(engine, judged)
     doc_shift = round(fit_offset(lo, lab), 4)
     print(f"doc_shift {doc_shift} from {len(lo)} proposals of {len(judged)} texts judged spun", flush=True)
-    # 4. Its mirror for texts judged clean: fitted the same way on the thesaurus findings
-    # those texts report without it (their share of substituted words is lower).
-    docs = [(t, []) for t in train] + spun
-    lo, lab = clean_examples(engine, [d for d, pi in zip(docs, p) if pi < threshold])
-    clean_shift = round(min(fit_offset(lo, lab), 0.0), 4)
-    print(f"clean_shift {clean_shift} from {len(lo)} findings of {int(np.sum(p < threshold))} texts judged clean",
-          flush=True)
     OUT.write_text(json.dumps({
         "intercept": intercept, "weights": weights, "threshold": threshold, **models, "doc_shift": doc_shift,
-        "clean_shift": clean_shift,
         "fitted_on": f"{len(train)} clean_news texts (index % 5 != 0) + one synthetic spin of each "
                      f"(styles {', '.join(STYLES)}; rates {RATES})",
         "training_fpr": fpr, "training_tpr": tpr,

@@ -539,49 +539,6 @@ def test_a_text_judged_spun_reports_weaker_thesaurus_evidence():
     assert e.doc_shift == 0.0
 
 
-def test_a_text_judged_clean_reports_its_thesaurus_findings_lowered():
-    """The mirror of doc_shift: in a text of CLEAN_SHIFT_MIN_WORDS or more judged not
-    spun, thesaurus findings get the fitted clean_shift (< 0) added to their log-odds:
-    their confidence falls, those below the reporting floor go, none is added; the score
-    stays. A shorter text (a sentence, a title) is left as it is: its low score is its
-    prior, not evidence."""
-    from importlib.resources import files
-
-    from unspin.detect import CLEAN_SHIFT_MIN_WORDS, CLEAN_TEXT_NOTE, REPORT_CONFIDENCE
-
-    text = files("unspin").joinpath("examples", "clean_article.txt").read_text(encoding="utf-8")
-    assert len(text.split()) >= CLEAN_SHIFT_MIN_WORDS
-    e = Engine()
-    cal = dict(e.calibration)
-    e.calibration = {**cal, "clean_shift": 0.0}
-    base = e.check(text)
-    assert not base.is_spun and base.findings  # the example has a few rare pairings
-    e.calibration = {**cal, "clean_shift": -0.3}
-    low = e.check(text)
-    assert low.score == base.score and 0 < len(low.findings) < len(base.findings)
-    by_span = {(f.start, f.end): f for f in base.findings}
-    for f in low.findings:
-        old = by_span[(f.start, f.end)]
-        assert f.suggestion == old.suggestion and REPORT_CONFIDENCE <= f.confidence < old.confidence
-        assert f.reason == old.reason + CLEAN_TEXT_NOTE  # the change is explained
-    assert not any(f.applied for f in low.findings)
-    # a positive value in the file is not a lowering: ignored
-    e.calibration = {**cal, "clean_shift": 0.5}
-    assert e.clean_shift == 0.0 and e.check(text).findings == base.findings
-    # a text judged spun is never lowered, whatever doc_shift is
-    spun_text = files("unspin").joinpath("examples", "spun_article.txt").read_text(encoding="utf-8")
-    e.calibration = {**cal, "clean_shift": 0.0, "doc_shift": 0.0}
-    spun = e.check(spun_text)
-    e.calibration = {**cal, "clean_shift": -5.0, "doc_shift": 0.0}
-    assert spun.is_spun and len(spun_text.split()) >= CLEAN_SHIFT_MIN_WORDS
-    assert any(f.kind != "profile" for f in spun.findings) and e.check(spun_text).findings == spun.findings
-    short = "In this paper we apply irregular woodland to the data set."
-    e.calibration = {**cal, "clean_shift": 0.0}
-    before = e.check(short).findings
-    e.calibration = {**cal, "clean_shift": -5.0}
-    assert before and e.check(short).findings == before
-
-
 def test_a_pair_keeping_one_word_yields_to_the_pair_that_restores_both():
     """'woodland classifier' -> 'forest classifier' restores 'woodland' as 'irregular
     woodland' -> 'random forest' does, and explains less: it is dropped."""

@@ -66,14 +66,8 @@ CALIBRATION_SOURCES = "synthetic spins of clean_news.jsonl (index % 5 != 0) and 
 APPLY_CONFIDENCE = 0.25
 #: Findings below this confidence are not reported at all.
 REPORT_CONFIDENCE = 0.35
-#: Texts judged not spun get ``clean_shift`` (:meth:`Engine._lowered`) only from this
-#: length on: the score of a sentence or two is mostly its prior, no evidence of a clean
-#: text (a tortured phrase in a one-line abstract must still be reported); the
-#: calibration texts have 145-370 words.
-CLEAN_SHIFT_MIN_WORDS = 100
-#: Added to the reason of a finding whose confidence the document's verdict moved.
+#: Added to the reason of a finding reported only because the document reads as spun (doc_shift).
 SPUN_TEXT_NOTE = "; reported because the text as a whole reads as spun"
-CLEAN_TEXT_NOTE = "; confidence lowered: the text as a whole does not read as spun"
 #: Safety limit: documents longer than this many words are scored on their first
 #: MAX_WORDS words only (time and memory stay bounded; the report says so).
 MAX_WORDS = 200_000
@@ -1563,13 +1557,6 @@ class Engine:
         (calibration.json ``doc_shift``, fitted by scripts/calibrate.py; 0 if absent)."""
         return float(self._calibration.get("doc_shift", 0.0))
 
-    @property
-    def clean_shift(self) -> float:
-        """Log-odds (<= 0) added to the thesaurus findings of a text of at least
-        CLEAN_SHIFT_MIN_WORDS words judged not spun (calibration.json ``clean_shift``,
-        fitted by scripts/calibrate.py; 0 if absent)."""
-        return min(float(self._calibration.get("clean_shift", 0.0)), 0.0)
-
     def _propose_docs(self, docs: list[_Doc], profiles: list[Profile], floor: float,
                       shift: float = 0.0) -> list[list[_Proposal]]:
         """Proposals for each document (token indices into it), scored PASS_TOKENS at a time.
@@ -1638,32 +1625,11 @@ class Engine:
                                                         reason=pr.reason + SPUN_TEXT_NOTE)
                                     for pr in proposals if pr.features is not None and pr.logodds < floor],
                               first=kept)
-        elif score < threshold and self.clean_shift < 0 and len(doc.tokens) >= CLEAN_SHIFT_MIN_WORDS:
-            kept = self._lowered(doc, kept, self.clean_shift)
         findings = [f for _, f in kept]
         restored = _apply(text, findings)
         if doc.truncated:
             features["truncated_at_words"] = float(MAX_WORDS)
         return Report(score, threshold, findings, restored, len(doc.tokens), spinner, spinner_conf, features)
-
-    def _lowered(self, doc: _Doc, kept: list[tuple[_Proposal, Finding]], shift: float
-                 ) -> list[tuple[_Proposal, Finding]]:
-        """The findings of a text judged clean, thesaurus ones with ``shift`` (< 0) added to
-        their log-odds: the mirror of ``doc_shift`` (:meth:`_report`). In a text judged
-        clean the share of substituted words is lower than in the mixed texts the models
-        were fitted on, so a thesaurus finding is less likely right there: its confidence
-        is lowered, it is dropped below the reporting floor, and its suggestion is applied
-        only on the lowered confidence. Profile findings, the score and the spinner stay."""
-        floor = _logit(REPORT_CONFIDENCE)
-        out = []
-        for pr, f in kept:
-            if pr.features is not None:
-                pr = dataclasses.replace(pr, logodds=pr.logodds + shift, shift=shift, reason=pr.reason + CLEAN_TEXT_NOTE)
-                if pr.logodds < floor:
-                    continue
-                f = self._finding(doc, pr)
-            out.append((pr, f))
-        return out
 
     def _kept(self, doc: _Doc, proposals: list[_Proposal], first: Sequence[tuple[_Proposal, Finding]] = (),
               reuse: dict[int, Finding] | None = None) -> list[tuple[_Proposal, Finding]]:
@@ -1696,9 +1662,7 @@ class Engine:
             if "-" in gaps and len(words) == len(gaps) + 1:  # "actual-time" -> "real-time"
                 suggestion = "".join(w + (g if g == "-" else " ") for w, g in zip(words, gaps)) + words[-1]
         alts = [case(a) for a in pr.alternatives if a != pr.suggestion]
-        # a raised confidence (doc_shift) widens what is reported, not what is rewritten;
-        # a lowered one (clean_shift) counts for both
-        local = _sigmoid(pr.logodds - pr.shift) if pr.shift > 0 else conf
+        local = conf if not pr.shift else _sigmoid(pr.logodds - pr.shift)
         return Finding(start, end, span, suggestion, alts, conf, pr.reason, pr.kind,
                        applies(local, 1.0 if pr.restore_prob is None else pr.restore_prob))
 
