@@ -392,12 +392,13 @@ def rescore(report, text: str, model: "MaskedLM | str | os.PathLike", weight: fl
     reporting floor is dropped. Whether the suggestion is applied: never when the model
     prefers the text as written; when it scored two or more candidates, by the engine's
     rule (:func:`unspin.detect.applies`) with the model's share among them as P(original);
-    otherwise as the engine decided. A finding is left as it is when the model cannot
+    otherwise as the engine decided; never for a finding the engine reported only because
+    the text reads as spun (``doc_shift``), as in the engine. A finding is left as it is when the model cannot
     score the text as written or any candidate (unknown word pieces, too long, past
     ``deadline``). The document score stays the engine's (it is calibrated; the masked LM
     is not), and the model adds no findings: it only judges the spans the engine found.
     """
-    from .detect import REPORT_CONFIDENCE, _apply, _logit, _sigmoid, applies
+    from .detect import REPORT_CONFIDENCE, SPUN_TEXT_NOTE, _apply, _logit, _sigmoid, applies
 
     weight = check_weight(weight)
     mlm = load(model)
@@ -429,7 +430,7 @@ def rescore(report, text: str, model: "MaskedLM | str | os.PathLike", weight: fl
         if conf < REPORT_CONFIDENCE:
             continue
         finite = alt[np.isfinite(alt)]
-        if delta < 0:
+        if delta < 0 or SPUN_TEXT_NOTE in f.reason:  # (reported only for a text judged spun: never applied)
             applied = False
         elif len(finite) >= 2:
             applied = applies(conf, float(np.exp(alt[order[0]] - np.logaddexp.reduce(finite))))
