@@ -45,6 +45,7 @@ class LanguageModel:
         self._prob = self._model.prob
         self._cache: dict[tuple[str, ...], float] = {}
         self._trie = None
+        self._variants: dict[str, int] = {}
 
     @classmethod
     @functools.lru_cache(maxsize=1)
@@ -107,9 +108,28 @@ class LanguageModel:
         return self._trie
 
     def ids(self, words: Sequence[str]) -> np.ndarray:
-        """Vocabulary ids (int64) of ``words``; -1 for words the model does not know."""
+        """Vocabulary ids (int64) of ``words``; -1 for words the model does not know.
+
+        A British spelling the (American) model lacks gets the id of its American form
+        (:func:`american_spellings`): "analyse" and "realise" are not rare words, and read
+        as unknown they looked like a spinner's choice next to "study" and "see".
+        """
         get = self.trie.word_index.get
-        return np.array([get(w, -1) for w in words], dtype=np.int64)
+        out = [get(w, -1) for w in words]
+        if -1 in out:
+            variant = self._variant_id
+            out = [i if i >= 0 else variant(w) for i, w in zip(out, words)]
+        return np.array(out, dtype=np.int64)
+
+    def _variant_id(self, word: str) -> int:
+        cache = self._variants
+        got = cache.get(word)
+        if got is None:
+            if len(cache) > 100_000:  # bounded: unknown words are mostly names and numbers
+                cache.clear()
+            get = self.trie.word_index.get
+            got = cache[word] = next((i for v in american_spellings(word) for i in (get(v, -1),) if i >= 0), -1)
+        return got
 
     def batch_logprob(self, words: np.ndarray, hist1: np.ndarray, hist2: np.ndarray) -> np.ndarray:
         """log10 P(words | hist2 hist1) for arrays of ids, equal to :meth:`logprob` element-wise.
@@ -133,3 +153,31 @@ class LanguageModel:
 
     def known(self, word: str) -> bool:
         return self.logprob(word) > UNKNOWN_LOGPROB
+
+
+#: British -> American spelling rules (suffix, replacement), tried in order by
+#: :func:`american_spellings`. Only for words the LM does not know, so a rule that would
+#: misfire on a known word ("promise", "wise") never runs.
+_US_RULES = (
+    ("yse", "yze"), ("ysed", "yzed"), ("ysing", "yzing"), ("yses", "yzes"),
+    ("isation", "ization"), ("isations", "izations"), ("ise", "ize"), ("ised", "ized"), ("ising", "izing"),
+    ("ises", "izes"), ("iser", "izer"), ("isers", "izers"),
+    ("our", "or"), ("ours", "ors"), ("oured", "ored"), ("ouring", "oring"), ("ourite", "orite"),
+    ("ourites", "orites"), ("ourable", "orable"),
+    ("tre", "ter"), ("tres", "ters"), ("ence", "ense"), ("ences", "enses"), ("ogue", "og"), ("ogues", "ogs"),
+    ("lled", "led"), ("lling", "ling"), ("ller", "ler"), ("llers", "lers"), ("mme", "m"), ("mmes", "ms"),
+)
+
+
+def american_spellings(word: str) -> list[str]:
+    """American forms a British spelling may have, by suffix rules (most specific first).
+
+    >>> american_spellings("analysed"), american_spellings("realise"), american_spellings("colours")
+    (['analyzed'], ['realize'], ['colors'])
+    >>> american_spellings("travelling"), american_spellings("programme"), american_spellings("metre")
+    (['traveling'], ['program'], ['meter'])
+    >>> american_spellings("data")
+    []
+    """
+    return [word[: -len(a)] + b for a, b in sorted(_US_RULES, key=lambda r: -len(r[0]))
+            if word.endswith(a) and len(word) > len(a) + 1]
