@@ -661,3 +661,23 @@ def test_a_pair_suggestion_prefers_noun_phrases_to_verb_phrases():
     r = unspin.check("Patients with bosom malignancy were included in the study.")
     (f,) = [f for f in r.findings if f.text == "bosom malignancy"]
     assert f.suggestion.startswith("breast"), f
+
+
+def test_a_phrase_never_swallows_punctuation_or_markup():
+    """A spinner's phrase ("financial institution", "by means of") is matched only with
+    white space (or a hyphen) between its words: across a table cell, a list item or
+    brackets, restoring it deleted the markup ("| financial |\\n| institution |" -> "| bank |")."""
+    from importlib.resources import files
+
+    spun = files("unspin").joinpath("examples", "spun_article.txt").read_text(encoding="utf-8")
+    for tail in ("| Harlow | financial |\n| institution | regulator |", "a financial\n- institution regulator",
+                 "examiner (financial) institution, said", "by means, of course, of shell firms"):
+        text = spun + "\n\n" + tail + "\n"
+        r = unspin.check(text)
+        assert r.is_spun
+        for f in r.findings:
+            if f.end > len(spun):
+                assert not any(c in f.text for c in "|\n(),-"), f
+        assert all(r.restored.count(c) == text.count(c) for c in "|\n(),-")  # no markup deleted
+    hard = unspin.check(spun + "\n\nThe financial\ninstitution mentioned the yr had been tough.\n")
+    assert any(f.text == "financial\ninstitution" for f in hard.findings)  # a wrapped line is still one phrase

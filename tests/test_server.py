@@ -567,3 +567,17 @@ def test_a_busy_worker_lets_its_clients_reconnect():
     with TestClient(create_app(warmup=False)) as c:  # one process: nothing to gain by closing
         c.app.state.engine._pending += 1
         assert c.post("/v1/check", json={"text": "The cat sat on the mat."}).headers.get("connection") != "close"
+
+
+def test_api_key_with_non_ascii_characters(monkeypatch):
+    """Header values arrive decoded as Latin-1: a UTF-8 key sent in X-API-Key or as a
+    bearer token matches (it never did), a wrong one does not."""
+    key = "sch\u00fcssel-\u5bc6"
+    monkeypatch.setenv("UNSPIN_API_KEY", key)
+    raw = key.encode("utf-8")
+    with TestClient(create_app(warmup=False)) as c:
+        body = {"text": "The cat sat."}
+        assert c.post("/v1/check", json=body, headers=[(b"x-api-key", raw)]).status_code == 200
+        assert c.post("/v1/check", json=body, headers=[(b"authorization", b"Bearer " + raw)]).status_code == 200
+        err(c.post("/v1/check", json=body, headers=[(b"x-api-key", raw[:-1] + b"x")]), 401)
+        assert c.post("/report", data={"text": SPUN, "api_key": key}).status_code == 200

@@ -80,3 +80,32 @@ def test_prose_tokens_long_word_run_with_an_at_sign():
 
     text = "The sequence is " + "ACGT" * 25000 + ". Contact me@x.org."
     assert [t.text for t in prose_tokens(text, tokenize(text))][-1] == "Contact"
+
+
+@pytest.mark.parametrize("text,kept", [
+    # malformed Markdown that made the patterns quadratic: still prose, and read correctly
+    ("`" * 3000 + " The end.", ["The", "end"]),
+    ("](" * 2000 + " The end.", ["The", "end"]),
+    ("~~~ a\n" * 500 + "The end.", ["a"] * 500 + ["The", "end"]),
+    # a link target may hold one level of parentheses; an unclosed fence is no code
+    ("See [it](https://en.wikipedia.org/wiki/Foo_(bar)) now.", ["See", "it", "now"]),
+    ("````\ncode\n```\nstill code\n````\nprose", ["prose"]),
+])
+def test_prose_tokens_malformed_markdown(text, kept):
+    """Backtick runs open inline code only where they start, link targets stop at the
+    next parenthesis, fences are matched in one pass: a long run of backticks, of "](" or
+    of unclosed fence lines took seconds to minutes (a request froze a server worker)."""
+    from unspin.tokens import prose_tokens
+
+    assert [t.text for t in prose_tokens(text, tokenize(text))] == kept
+
+
+def test_invisible_characters_stay_inside_a_word():
+    """Soft hyphens, zero-width characters and decomposed accents do not split a word,
+    and are dropped for look-ups (a fragment was rewritten: "sub\u00adsequent" -> "sub\u00adnext")."""
+    from unspin.tokens import word_key
+
+    text = "a sub\u00adsequent unco\u200bmmon cafe\u0301 visit"
+    toks = tokenize(text)
+    assert [t.text for t in toks] == ["a", "sub\u00adsequent", "unco\u200bmmon", "cafe\u0301", "visit"]
+    assert [word_key(t.text) for t in toks] == ["a", "subsequent", "uncommon", "caf\u00e9", "visit"]

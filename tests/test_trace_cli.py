@@ -80,3 +80,34 @@ def test_cli_errors(env, capsys):
     assert "not valid JSON" in capsys.readouterr().err
     assert main(["learn", str(env / "x.db"), str(sus), "--profile", "../evil"]) == 2
     assert "invalid profile name" in capsys.readouterr().err
+
+
+def test_trace_inputs_and_weak_matches(env, capsys):
+    """A top match too weak to be the source (check(index=) refuses it too) is not used
+    to restore; texts with nothing to index are stored without postings; JSONL rows must
+    be objects, may start with a BOM, and null ids do not overwrite each other."""
+    db = str(env / "one.db")
+    only = env / "only.jsonl"
+    only.write_text(json.dumps({"id": "a", "text": ORIGINALS["a"]}) + "\n")
+    assert main(["index", "add", db, str(only)]) == 0
+    capsys.readouterr()
+    unrelated = env / "unrelated.txt"
+    # shares one clause with "a", the rest is another story
+    unrelated.write_text(ORIGINALS["c"] + " " + ORIGINALS["b"] + " The city council said on Monday it would spend more.")
+    assert main(["trace", db, str(unrelated), "--restore"]) == 0
+    captured = capsys.readouterr()
+    assert "no source" in captured.err and captured.out.strip() == unrelated.read_text().strip()
+    assert main(["trace", db, str(unrelated)]) == 0
+    assert "no source in" in capsys.readouterr().out
+    assert main(["trace", db, str(unrelated), "--max-edits", "-1"]) == 2
+    capsys.readouterr()
+
+    odd = env / "odd.jsonl"
+    odd.write_text('\ufeff{"id": null, "text": "hello"}\n{"id": null, "text": "!!!"}\n'
+                   + json.dumps({"id": "x", "text": ORIGINALS["b"]}) + "\n", encoding="utf-8")
+    assert main(["index", "add", str(env / "odd.db"), str(odd)]) == 0  # BOM, featureless texts, null ids
+    assert "3 of 3" in capsys.readouterr().out
+    arr = env / "arr.jsonl"
+    arr.write_text('["a"]\n')
+    assert main(["index", "add", str(env / "arr.db"), str(arr)]) == 3
+    assert "not a JSON object" in capsys.readouterr().err

@@ -55,7 +55,7 @@ from .lexicon import analyses, inflect, singulars
 from .lm import LanguageModel
 from .profiles import Profile, resolve
 from .report import DEFAULT_THRESHOLD, Finding, Report
-from .tokens import STOPWORDS, Token, case_like, prose_tokens, sentence_starts, tokenize_upto
+from .tokens import STOPWORDS, Token, case_like, prose_tokens, sentence_starts, tokenize_upto, word_key
 
 #: Data the document-score calibration was fitted on (the benchmark prints it).
 CALIBRATION_SOURCES = "synthetic spins of clean_news.jsonl (index % 5 != 0) and those clean texts"
@@ -170,7 +170,7 @@ class _Doc:
         self.truncated = truncated  # the text had more than MAX_WORDS words
         # one C-level pass instead of a property call per token (same as Token.lower)
         texts = list(map(_TEXT, tokens))
-        self.lw = "\0".join(texts).lower().replace("\u2019", "'").split("\0") if tokens else []
+        self.lw = word_key("\0".join(texts)).split("\0") if tokens else []
         if len(self.lw) != len(tokens):  # a token with NUL in it: do it one by one
             self.lw = [t.lower for t in tokens]
         self.starts = sentence_starts(text, tokens)
@@ -261,6 +261,12 @@ class _Doc:
         part = self._parts[t]
         k = i - self.base[t]
         return part.text[part.tokens[k].end:part.tokens[k + 1].start]
+
+    def term_gaps(self, i: int, j: int) -> bool:
+        """Tokens [i, j) are written as one term: only white space within a paragraph or a
+        hyphen between them (:func:`_term_gap`), so a phrase never swallows punctuation,
+        a paragraph break or Markdown between its words ("financial |\\n| institution")."""
+        return all(_term_gap(self.gap(k)) for k in range(i, j - 1))
 
     def space_between(self, i: int) -> bool:
         """Only white space separates tokens i and i+1 (of the same text)."""
@@ -642,7 +648,7 @@ class Engine:
                 if key in table:
                     hits.append((prof, i, i + 1, key))
                 j = i + 1
-                while key in prefixes and j < n:
+                while key in prefixes and j < n and _term_gap(doc.gap(j - 1)):  # (None: another text)
                     key = key + " " + lw[j]
                     j += 1
                     if key in table and doc.same_part(i, j) and doc.whole_words(i, j):
@@ -677,7 +683,7 @@ class Engine:
         # not the parts of a split compound either: "sell-off" is no rendering of "market"
         cid = doc.cid
         spans = [(i, j) for i, j in self.lexicon.phrase_keys(doc.lw)
-                 if doc.same_part(i, j) and (cid is None or max(cid[i:j]) < 0)]
+                 if doc.same_part(i, j) and (cid is None or max(cid[i:j]) < 0) and doc.term_gaps(i, j)]
         entries = self._cands([" ".join(doc.lw[i:j]) for i, j in spans])
         found = [(sp, e) for sp, e in zip(spans, entries) if e is not None]
         return [sp for sp, _ in found], [e for _, e in found]

@@ -616,15 +616,20 @@ def create_app(*, index: str | None = None, max_body: int | None = None, max_wor
     key_header = APIKeyHeader(name="X-API-Key", auto_error=False,
                               description=f"needed only when the server has {API_KEY_ENV} set")
 
-    def _key_ok(given: str | None) -> bool:
-        return bool(given) and hmac.compare_digest(given.encode(), api_key.encode())
+    def _key_ok(given: str | None, header: bool = False) -> bool:
+        if not given:
+            return False
+        # HTTP header values arrive decoded as Latin-1: compare the bytes the client sent
+        # (a non-ASCII key, sent as UTF-8, never matched its re-encoding)
+        raw = given.encode("latin-1", "replace") if header else given.encode()
+        return hmac.compare_digest(raw, api_key.encode())
 
     def require_key(request: Request, x_api_key: Optional[str] = Depends(key_header)) -> None:
         if not api_key:
             return
         auth = request.headers.get("authorization", "")
         bearer = auth[7:].strip() if auth.lower().startswith("bearer ") else None
-        if not (_key_ok(x_api_key) or _key_ok(bearer)):
+        if not (_key_ok(x_api_key, header=True) or _key_ok(bearer, header=True)):
             raise APIError(401, "unauthorized", f"this server needs an API key: send 'X-API-Key: KEY' "
                            f"or 'Authorization: Bearer KEY' (the server's {API_KEY_ENV})",
                            headers={"WWW-Authenticate": "Bearer"})

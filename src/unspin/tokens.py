@@ -20,12 +20,35 @@ import functools
 import itertools
 import operator
 import re
+import unicodedata
 
 import numpy as np
 from typing import NamedTuple
 
 # Apostrophes: ASCII and the typographic right quote, which spinners and CMSs both emit.
-WORD_RE = re.compile(r"[^\W_]+(?:['\u2019\-_][^\W_]+)*")  # '_emphasis_' is the word 'emphasis'
+# Invisible characters do not end a word: soft hyphens, zero-width spaces and joiners, the
+# word joiner and BOM (web pages and PDFs put them inside words: "unco\u00admmon"), and
+# combining marks (decomposed, NFD, "cafe\u0301"). Split at them, a word's fragments were
+# looked up and rewritten on their own ("sub\u00adsequent" -> "sub\u00adnext").
+_INVISIBLE = "\u00ad\u200b\u200c\u200d\u2060\ufeff"
+_MARKS = "[\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f]"
+_IN_WORD = "(?:[" + _INVISIBLE + "]|" + _MARKS + ")+"
+WORD_RE = re.compile(r"[^\W_]+(?:(?:['\u2019\-_]|" + _IN_WORD + r")[^\W_]+)*" + _MARKS + "*")  # '_x_' is 'x'
+_DROP_INVISIBLE = dict.fromkeys(map(ord, _INVISIBLE))
+_HAS_MARK = re.compile(_MARKS)
+
+
+def word_key(s: str) -> str:
+    """A word's lower-case form for lookups: typographic apostrophe as ASCII, invisible
+    characters dropped, combining marks composed (NFC).
+
+    >>> word_key("Unco\u00admmon"), word_key("Cafe\u0301"), word_key("Brief\u2019s")
+    ('uncommon', 'café', "brief's")
+    """
+    s = s.lower().replace("\u2019", "'").translate(_DROP_INVISIBLE)
+    return unicodedata.normalize("NFC", s) if _HAS_MARK.search(s) else s
+
+
 # The benchmark's metric definition (../shared/data/README.md): \w+ with internal apostrophes/hyphens.
 METRIC_WORD_RE = re.compile(r"\w+(?:['\u2019\-]\w+)*")
 # Function words. Spinners rarely swap them from a thesaurus and a language model
@@ -57,7 +80,7 @@ class Token(NamedTuple):
 
     @property
     def lower(self) -> str:
-        return self.text.lower().replace("\u2019", "'")
+        return word_key(self.text)
 
 
 def tokenize(text: str) -> list[Token]:
@@ -116,11 +139,13 @@ _NON_PROSE_PARTS: tuple[tuple[str, object, str], ...] = (
     # front matter: a first line of --- or +++, then "key: value" lines, then the closing line
     ("front matter", lambda t: t.startswith(("---", "+++")),
      r"\A(?:---|\+\+\+)[ \t]*\r?\n(?=[\w-]+[ \t]*:).*?\r?\n(?:---|\+\+\+|\.\.\.)[ \t]*(?:\r?\n|\Z)"),
-    # fenced code, only with its closing fence (a lone ``` or ~~~ line in plain text is a divider)
-    ("fenced code", lambda t: "```" in t or "~~~" in t,
-     r"^[ \t]{0,3}(?P<fence>`{3,}|~{3,})[^\n]*\n.*?^[ \t]{0,3}(?P=fence)[`~]*[ \t]*\r?$"),
-    ("inline code", lambda t: "`" in t, r"(?P<tick>`+)[^`\n](?:[^\n]*?[^`\n])??(?P=tick)(?!`)"),  # ``co`de``
-    ("link target", lambda t: "](" in t, r"\]\([^)\n]*\)"),
+    # (fenced code: :func:`_fenced_code`)
+    # a backtick run opens only where it starts, at its full length (the regex engine otherwise
+    # tried every start and length inside a long run: quadratic, 9 s for 40,000 backticks)
+    ("inline code", lambda t: "`" in t, r"(?<!`)(?P<tick>`+)(?!`)[^`\n](?:[^\n]*?[^`\n])??(?P=tick)(?!`)"),
+    # one level of parentheses inside ("wiki/Foo_(bar)"); a scan stops at the next "(" or ")",
+    # not at the end of the line as "[^)\n]*" did from every "](" (quadratic)
+    ("link target", lambda t: "](" in t, r"\]\((?:[^()\n]|\([^()\n]*\))*\)"),
     ("reference link", lambda t: "]:" in t, r"^[ \t]{0,3}\[[^\]\n]+\]:[ \t]*\S+"),
     ("web address", lambda t: "://" in t or "www." in t or "WWW." in t,
      r"(?:\b(?:https?|ftp)://|\bwww\.)[^\s<>\"'()\[\]]+"),
@@ -140,6 +165,46 @@ def _non_prose(present: tuple[bool, ...]) -> "re.Pattern[str]":
     return re.compile("|".join(p for (_, _, p), on in zip(_NON_PROSE_PARTS, present) if on), _NON_PROSE_FLAGS)
 
 
+_FENCE_LINE = re.compile(r"^[ \t]{0,3}(`{3,}|~{3,})(.*)$", re.M)
+_CLOSER_REST = re.compile(r"[`~]*[ \t]*\r?")
+
+
+def _fenced_code(text: str) -> list[tuple[int, int]]:
+    r"""Fenced code blocks, only with their closing fence (a lone ``` or ~~~ line in plain
+    text is a divider): an opening fence line of n >= 3 backticks or tildes, to the first
+    later fence line of the same character, at least as long and with nothing after it;
+    failing that, the longest shorter one that still reaches 3. In one pass over the fence
+    lines (as a regex, every opener without a closer scanned to the end of the text).
+
+    >>> t = "a\n```py\ncash = 1\n```\nb\n~~~ x\n"
+    >>> [t[a:b] for a, b in _fenced_code(t)]
+    ['```py\ncash = 1\n```']
+    """
+    lines = [(m.start(), m.end(), m.group(1)[0], len(m.group(1)), _CLOSER_REST.fullmatch(m.group(2)) is not None)
+             for m in _FENCE_LINE.finditer(text)]
+    # for each line and fence character: the longest closing fence from that line on
+    best = [{"`": 0, "~": 0} for _ in range(len(lines) + 1)]
+    for i in range(len(lines) - 1, -1, -1):
+        best[i] = dict(best[i + 1])
+        _, _, ch, n, closes = lines[i]
+        if closes and n > best[i][ch]:
+            best[i][ch] = n
+    spans = []
+    i = 0
+    while i < len(lines):
+        start, _, ch, n, _ = lines[i]
+        need = min(n, best[i + 1][ch])
+        if need < 3:  # no closing fence for it: not code
+            i += 1
+            continue
+        j = i + 1
+        while not (lines[j][2] == ch and lines[j][4] and lines[j][3] >= need):
+            j += 1
+        spans.append((start, lines[j][1]))
+        i = j + 1
+    return spans
+
+
 def prose_tokens(text: str, tokens: list[Token]) -> list[Token]:
     """``tokens`` without those inside addresses, code, link targets and front matter
     (:data:`_NON_PROSE_PARTS`).
@@ -149,9 +214,18 @@ def prose_tokens(text: str, tokens: list[Token]) -> list[Token]:
     ['Mail', 'or', 'see', 'the', 'docs', 'and', 'now']
     """
     present = tuple(bool(test(text)) for _, test, _ in _NON_PROSE_PARTS)
-    if not any(present):
+    fences = "```" in text or "~~~" in text
+    if not (any(present) or fences):
         return tokens
-    spans = [(m.start(), m.end()) for m in _non_prose(present).finditer(text)]
+    spans = [(m.start(), m.end()) for m in _non_prose(present).finditer(text)] if any(present) else []
+    if fences:
+        merged: list[tuple[int, int]] = []
+        for a, b in sorted(spans + _fenced_code(text)):  # disjoint, in order (code may hold an address)
+            if merged and a < merged[-1][1]:
+                merged[-1] = (merged[-1][0], max(b, merged[-1][1]))
+            else:
+                merged.append((a, b))
+        spans = merged
     if not spans:
         return tokens
     starts = [a for a, _ in spans]

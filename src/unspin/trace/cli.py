@@ -94,11 +94,20 @@ def _records(path: str, text_keys=("text",)):
         if not p.exists():
             raise InputError(f"{path}: no such file", 4)
         try:
-            fh = open(p, encoding="utf-8")
+            fh = open(p, encoding="utf-8-sig")  # (Windows editors start the file with a BOM)
         except OSError as exc:
             raise InputError(f"{path}: cannot read: {exc.strerror}", EXIT_UNREADABLE) from None
         with fh:
-            for n, line in enumerate(fh, 1):
+            n = 0
+            while True:
+                try:
+                    line = next(fh)
+                except StopIteration:
+                    break
+                except UnicodeDecodeError as exc:
+                    raise InputError(f"{path}:{n + 1}: not UTF-8 ({exc.reason}); save the file as UTF-8",
+                                     EXIT_UNREADABLE) from None
+                n += 1
                 line = line.strip()
                 if not line:
                     continue
@@ -106,11 +115,18 @@ def _records(path: str, text_keys=("text",)):
                     row = json.loads(line)
                 except ValueError:
                     raise InputError(f"{path}:{n}: not valid JSON", EXIT_UNREADABLE) from None
+                if not isinstance(row, dict):
+                    raise InputError(f"{path}:{n}: not a JSON object (expected {{\"id\": ..., \"text\": ...}})",
+                                     EXIT_UNREADABLE)
                 text = next((row[k] for k in text_keys if isinstance(row.get(k), str) and row.get(k)), None)
                 if text is None:
                     raise InputError(f"{path}:{n}: no {' or '.join(repr(k) for k in text_keys)} field",
                                      EXIT_UNREADABLE)
-                rid = row.get("id", row.get("doc_id", f"{path}:{n}"))
+                rid = row.get("id")
+                if rid is None:  # absent or null: two null ids must not replace each other
+                    rid = row.get("doc_id")
+                if rid is None:
+                    rid = f"{path}:{n}"
                 yield str(rid), text, row.get("meta"), row.get("source_id")
     else:
         doc = read_text(path)
@@ -182,16 +198,21 @@ def _one_line(s: str) -> str:
 
 def _trace(args) -> int:
     from .align import align
+    from .search import SOURCE_MIN_SCORE
 
     if args.k < 1:
         raise InputError("-k must be at least 1", 2)
+    if args.max_edits < 0:
+        raise InputError("--max-edits must be 0 (all) or more", 2)
     doc = read_text(args.file)
     with _open(args.index) as ix:
         t0 = time.perf_counter()
         hits = ix.search(doc.text, k=args.k)
         ms = (time.perf_counter() - t0) * 1000
         best = hits[0] if hits else None
-        src = ix.get(best.doc_id) if best else None
+        # as check(index=...): a weaker top match is no source, and aligning with it rewrites the
+        # text into an unrelated document
+        src = ix.get(best.doc_id) if best and best.score >= SOURCE_MIN_SCORE else None
     al = align(doc.text, src) if src is not None else None
     if args.json:
         out = {"file": doc.source, "matches": [m.to_dict() for m in hits], "milliseconds": round(ms, 1),
@@ -207,6 +228,10 @@ def _trace(args) -> int:
         return 0
     if not hits:
         _out(f"{doc.source}: no candidate source in {args.index}")
+        return 0
+    if al is None:
+        _out(f"{doc.source}: no source in {args.index} (best match {best.doc_id} covers {best.score:.2f} of the "
+             f"words; a source needs {SOURCE_MIN_SCORE:.2f})")
         return 0
     _out(f"{doc.source}: {len(hits)} candidate source{'s' if len(hits) != 1 else ''} ({ms:.0f} ms)")
     for i, m in enumerate(hits, 1):

@@ -232,6 +232,9 @@ class Index:
 
     def _flush(self, postings: list[tuple[int, np.ndarray]], dfdelta: dict[int, int]) -> None:
         conn = self._conn
+        if not any(len(f) for _, f in postings):  # only featureless texts ("hello", "!!!", ""): no postings
+            self._update_df(dfdelta)
+            return
         seq = int(conn.execute("SELECT value FROM meta WHERE key = 'seq'").fetchone()[0]) + 1
         conn.execute("UPDATE meta SET value = ? WHERE key = 'seq'", (str(seq),))
         terms = np.concatenate([f for _, f in postings])
