@@ -648,10 +648,11 @@ class Engine:
                 if key in table:
                     hits.append((prof, i, i + 1, key))
                 j = i + 1
-                while key in prefixes and j < n and _term_gap(doc.gap(j - 1)):  # (None: another text)
+                while key in prefixes and j < n:
                     key = key + " " + lw[j]
                     j += 1
-                    if key in table and doc.same_part(i, j) and doc.whole_words(i, j):
+                    # (what stands between the words is looked at only for a hit: rare)
+                    if key in table and doc.same_part(i, j) and doc.whole_words(i, j) and doc.term_gaps(i, j):
                         hits.append((prof, i, j, key))
         return hits
 
@@ -683,9 +684,9 @@ class Engine:
         # not the parts of a split compound either: "sell-off" is no rendering of "market"
         cid = doc.cid
         spans = [(i, j) for i, j in self.lexicon.phrase_keys(doc.lw)
-                 if doc.same_part(i, j) and (cid is None or max(cid[i:j]) < 0) and doc.term_gaps(i, j)]
+                 if doc.same_part(i, j) and (cid is None or max(cid[i:j]) < 0)]
         entries = self._cands([" ".join(doc.lw[i:j]) for i, j in spans])
-        found = [(sp, e) for sp, e in zip(spans, entries) if e is not None]
+        found = [(sp, e) for sp, e in zip(spans, entries) if e is not None and doc.term_gaps(*sp)]
         return [sp for sp, _ in found], [e for _, e in found]
 
     def _pair_starts(self, doc: _Doc, positions: list[int]) -> list[int]:

@@ -115,11 +115,12 @@ class LanguageModel:
         as unknown they looked like a spinner's choice next to "study" and "see".
         """
         get = self.trie.word_index.get
-        out = [get(w, -1) for w in words]
-        if -1 in out:
+        out = np.array([get(w, -1) for w in words], dtype=np.int64)
+        miss = np.flatnonzero(out < 0).tolist()
+        if miss:  # only the unknown words (names, numbers) go through the variants
             variant = self._variant_id
-            out = [i if i >= 0 else variant(w) for i, w in zip(out, words)]
-        return np.array(out, dtype=np.int64)
+            out[miss] = [variant(words[k]) for k in miss]
+        return out
 
     def _variant_id(self, word: str) -> int:
         cache = self._variants
