@@ -297,16 +297,26 @@ def _capitalised(word: str) -> str:
     return word[:1].upper() + word[1:]
 
 
+def _titled(words: str) -> str:
+    """Every word capitalised but inner function words ("Bank of England")."""
+    parts = words.split(" ")
+    return " ".join(w if k and w in STOPWORDS else _capitalised(w) for k, w in enumerate(parts))
+
+
 def case_like(template: str):
     """:func:`match_case` for ``template`` as a function of the word (computed once, for
-    a finding's suggestion and all its alternatives).
+    a finding's suggestion and all its alternatives). A Title Case span of two or more
+    words (a headline, a name) gets a Title Case suggestion.
 
     >>> case_like("Cipher Transient")("brief"), case_like("NASA")("agency"), case_like("1999")("x")
     ('Brief', 'AGENCY', 'x')
+    >>> case_like("Counterfeit Consciousness")("artificial intelligence"), case_like("Financial institution")("bank")
+    ('Artificial Intelligence', 'Bank')
     """
     letters = [c for c in template if c.isalpha()]
     if len(letters) > 1 and all(c.isupper() for c in letters):
         return str.upper
     if letters and letters[0].isupper():
-        return _capitalised
+        heads = [w[0] for w in template.split() if w[:1].isalpha()]
+        return _titled if len(heads) > 1 and all(c.isupper() for c in heads) else _capitalised
     return _as_is
