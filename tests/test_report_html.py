@@ -177,6 +177,9 @@ def test_cli_report_html_and_md(tmp_path, capsys):
     assert md.read_text(encoding="utf-8").startswith("# unspin report")
     assert main(["report", "--example", "--format", "md"]) == 0
     assert "## Restored text" in capsys.readouterr().out
+    assert main(["report", "--example", "-o", str(tmp_path / "r.pdf")]) == 0  # HTML, and it says so
+    assert "writing an HTML report to" in capsys.readouterr().err
+    assert (tmp_path / "r.pdf").read_text(encoding="utf-8").startswith("<!DOCTYPE html")
 
 
 class _Terminal(io.StringIO):

@@ -187,7 +187,13 @@ def _report(args: argparse.Namespace) -> int:
         return 2
     fmt = args.format
     if fmt is None:
-        fmt = "md" if (args.output or "").lower().endswith((".md", ".markdown")) else "html"
+        out_name = (args.output or "").lower()
+        fmt = "md" if out_name.endswith((".md", ".markdown")) else "html"
+        if out_name and not out_name.endswith((".md", ".markdown", ".html", ".htm")):
+            from unspin.cli import _warn
+
+            _warn(f"writing an HTML report to {args.output} (unspin writes HTML, or Markdown with --format md "
+                  "or an .md name; no other format)")
     index = None
     if args.index:
         try:
