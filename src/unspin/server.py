@@ -23,9 +23,10 @@ Safety
 ======
 
 - The server never fetches a URL: it only reads the text or file in the request.
-- Limits (all configurable): request body size (413), document length in
-  characters and words (413), per-request checking time (503 with
-  ``Retry-After``), number of checks waiting at once (503).
+- Limits (all configurable): request body size (413), document length in words
+  (413) and in characters (422 on the JSON API: the schema's ``maxLength``, which
+  clients and schema-driven tests check; 413 on the form), per-request checking time
+  (503 with ``Retry-After``), number of checks waiting at once (503).
 - Every API error is JSON: ``{"error": {"status", "code", "message", "details"}}``.
 - With ``UNSPIN_API_KEY`` set (or ``create_app(api_key=...)``), every route except
   ``/healthz`` and ``/openapi.json`` needs the key, as ``X-API-Key: KEY`` or
