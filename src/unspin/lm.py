@@ -129,7 +129,12 @@ class LanguageModel:
             if len(cache) > 100_000:  # bounded: unknown words are mostly names and numbers
                 cache.clear()
             get = self.trie.word_index.get
-            got = cache[word] = next((i for v in american_spellings(word) for i in (get(v, -1),) if i >= 0), -1)
+            got = -1
+            for v in american_spellings(word):
+                got = get(v, -1)
+                if got >= 0:
+                    break
+            cache[word] = got
         return got
 
     def batch_logprob(self, words: np.ndarray, hist1: np.ndarray, hist2: np.ndarray) -> np.ndarray:
@@ -156,10 +161,10 @@ class LanguageModel:
         return self.logprob(word) > UNKNOWN_LOGPROB
 
 
-#: British -> American spelling rules (suffix, replacement), tried in order by
-#: :func:`american_spellings`. Only for words the LM does not know, so a rule that would
-#: misfire on a known word ("promise", "wise") never runs.
-_US_RULES = (
+#: British -> American spelling rules (suffix, replacement), longest suffix first, as
+#: :func:`american_spellings` tries them. Only for words the LM does not know, so a rule
+#: that would misfire on a known word ("promise", "wise") never runs.
+_US_RULES = tuple(sorted((
     ("yse", "yze"), ("ysed", "yzed"), ("ysing", "yzing"), ("yses", "yzes"),
     ("isation", "ization"), ("isations", "izations"), ("ise", "ize"), ("ised", "ized"), ("ising", "izing"),
     ("ises", "izes"), ("iser", "izer"), ("isers", "izers"),
@@ -167,7 +172,7 @@ _US_RULES = (
     ("ourites", "orites"), ("ourable", "orable"),
     ("tre", "ter"), ("tres", "ters"), ("ence", "ense"), ("ences", "enses"), ("ogue", "og"), ("ogues", "ogs"),
     ("lled", "led"), ("lling", "ling"), ("ller", "ler"), ("llers", "lers"), ("mme", "m"), ("mmes", "ms"),
-)
+), key=lambda r: -len(r[0])))
 
 
 def american_spellings(word: str) -> list[str]:
@@ -180,5 +185,4 @@ def american_spellings(word: str) -> list[str]:
     >>> american_spellings("data")
     []
     """
-    return [word[: -len(a)] + b for a, b in sorted(_US_RULES, key=lambda r: -len(r[0]))
-            if word.endswith(a) and len(word) > len(a) + 1]
+    return [word[: -len(a)] + b for a, b in _US_RULES if word.endswith(a) and len(word) > len(a) + 1]

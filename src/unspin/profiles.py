@@ -281,7 +281,7 @@ def resolve(profile) -> list[Profile]:
     ``"auto"`` means every built-in profile plus every profile the user learned
     (``unspin learn``); a user profile shadows a built-in one of the same name.
     """
-    if profile is None or (isinstance(profile, str) and profile.lower() == "none"):  # as the CLI's --profile none
+    if profile is None or (isinstance(profile, str) and profile.lower() == "none"):  # as serve's and bench's "none"
         return []
     if isinstance(profile, Profile):
         return [profile]

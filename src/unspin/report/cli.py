@@ -187,13 +187,7 @@ def _report(args: argparse.Namespace) -> int:
         return 2
     fmt = args.format
     if fmt is None:
-        out_name = (args.output or "").lower()
-        fmt = "md" if out_name.endswith((".md", ".markdown")) else "html"
-        if out_name and not out_name.endswith((".md", ".markdown", ".html", ".htm")):
-            from unspin.cli import _warn
-
-            _warn(f"writing an HTML report to {args.output} (unspin writes HTML, or Markdown with --format md "
-                  "or an .md name; no other format)")
+        fmt = "md" if (args.output or "").lower().endswith((".md", ".markdown")) else "html"
     index = None
     if args.index:
         try:
@@ -202,6 +196,10 @@ def _report(args: argparse.Namespace) -> int:
             _err(str(exc))
             return 3
     from unspin.cli import _mlm_kwargs, _warn, profile_kwargs, truncation_note
+
+    if args.format is None and args.output and not args.output.lower().endswith((".md", ".markdown", ".html", ".htm")):
+        _warn(f"writing an HTML report to {args.output} (unspin writes HTML, or Markdown with --format md "
+              "or an .md name; no other format)")
 
     mlm = _mlm_kwargs(args)  # a model folder or profile that cannot be used fails before the input is read
     judge = profile_kwargs(args)

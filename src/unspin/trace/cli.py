@@ -98,39 +98,36 @@ def _records(path: str, text_keys=("text",)):
         except OSError as exc:
             raise InputError(f"{path}: cannot read: {exc.strerror}", EXIT_UNREADABLE) from None
         with fh:
-            n = 0
-            while True:
-                try:
-                    line = next(fh)
-                except StopIteration:
-                    break
-                except UnicodeDecodeError as exc:
-                    raise InputError(f"{path}:{n + 1}: not UTF-8 ({exc.reason}); save the file as UTF-8",
-                                     EXIT_UNREADABLE) from None
-                n += 1
-                line = line.strip()
-                if not line:
-                    continue
-                try:
-                    row = json.loads(line)
-                except ValueError:
-                    raise InputError(f"{path}:{n}: not valid JSON", EXIT_UNREADABLE) from None
-                if not isinstance(row, dict):
-                    raise InputError(f"{path}:{n}: not a JSON object (expected {{\"id\": ..., \"text\": ...}})",
-                                     EXIT_UNREADABLE)
-                text = next((row[k] for k in text_keys if isinstance(row.get(k), str) and row.get(k)), None)
-                if text is None:
-                    raise InputError(f"{path}:{n}: no {' or '.join(repr(k) for k in text_keys)} field",
-                                     EXIT_UNREADABLE)
-                rid = row.get("id")
-                if rid is None:  # absent or null: two null ids must not replace each other
-                    rid = row.get("doc_id")
-                if rid is None:
-                    rid = f"{path}:{n}"
-                yield str(rid), text, row.get("meta"), row.get("source_id")
+            try:
+                yield from _jsonl_rows(path, fh, text_keys)
+            except UnicodeDecodeError as exc:
+                raise InputError(f"{path}: not UTF-8 ({exc.reason}); save the file as UTF-8", EXIT_UNREADABLE) from None
     else:
         doc = read_text(path)
         yield doc.source, doc.text, {"kind": doc.kind}, None
+
+
+def _jsonl_rows(path: str, lines, text_keys):
+    for n, line in enumerate(lines, 1):
+        line = line.strip()
+        if not line:
+            continue
+        try:
+            row = json.loads(line)
+        except ValueError:
+            raise InputError(f"{path}:{n}: not valid JSON", EXIT_UNREADABLE) from None
+        if not isinstance(row, dict):
+            raise InputError(f"{path}:{n}: not a JSON object (expected {{\"id\": ..., \"text\": ...}})",
+                             EXIT_UNREADABLE)
+        text = next((row[k] for k in text_keys if isinstance(row.get(k), str) and row.get(k)), None)
+        if text is None:
+            raise InputError(f"{path}:{n}: no {' or '.join(repr(k) for k in text_keys)} field", EXIT_UNREADABLE)
+        rid = row.get("id")
+        if rid is None:  # absent or null: two null ids must not replace each other
+            rid = row.get("doc_id")
+        if rid is None:
+            rid = f"{path}:{n}"
+        yield str(rid), text, row.get("meta"), row.get("source_id")
 
 
 def _open(path: str, readonly: bool = True):

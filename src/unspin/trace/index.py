@@ -222,7 +222,8 @@ class Index:
                     "INSERT INTO docs(doc_id, digest, meta, words, text) VALUES(?, ?, ?, ?, ?)",
                     (doc_id, dg, json.dumps(meta, ensure_ascii=False) if meta is not None else None,
                      len(F.WORD_RE.findall(text)), zlib.compress(text.encode("utf-8", "surrogatepass"), 6)))
-                postings.append((cur.lastrowid, feats))
+                if len(feats):  # a text with nothing to index ("hello", "!!!") has no postings
+                    postings.append((cur.lastrowid, feats))
                 added += 1
             if postings:
                 self._flush(postings, dfdelta)
@@ -232,9 +233,6 @@ class Index:
 
     def _flush(self, postings: list[tuple[int, np.ndarray]], dfdelta: dict[int, int]) -> None:
         conn = self._conn
-        if not any(len(f) for _, f in postings):  # only featureless texts ("hello", "!!!", ""): no postings
-            self._update_df(dfdelta)
-            return
         seq = int(conn.execute("SELECT value FROM meta WHERE key = 'seq'").fetchone()[0]) + 1
         conn.execute("UPDATE meta SET value = ? WHERE key = 'seq'", (str(seq),))
         terms = np.concatenate([f for _, f in postings])
