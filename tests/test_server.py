@@ -51,6 +51,8 @@ def test_healthz(client):
     assert body["status"] == "ok" and body["version"] == unspin.__version__ and body["trace"] == "disabled"
     assert body["limits"]["max_words"] == server.DEFAULTS["max_words"]
     assert r.headers["x-content-type-options"] == "nosniff"
+    head = client.head("/healthz")  # what load balancers probe with
+    assert head.status_code == 200 and head.content == b""
 
 
 def test_check_matches_the_library(client):

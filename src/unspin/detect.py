@@ -190,8 +190,11 @@ class _Doc:
         self.R1 = np.where(end0, eos, pad[2:n + 3])
         self.R2 = np.where(end1, eos, pad[3:n + 4])
         self.NR = np.where(end0, 1, 2)
+        # words in a run of capitals (a shouted headline, a text typed in capitals) are
+        # ordinary words, not acronyms or names
+        self.shout = _shouted(texts)
         # capitalised but not sentence-initial: a name, or a spun capitalised word
-        self.name_like = np.fromiter(map(str.isupper, map(_FIRST, texts)), dtype=bool, count=n) & ~st
+        self.name_like = np.fromiter(map(str.isupper, map(_FIRST, texts)), dtype=bool, count=n) & ~st & ~self.shout
         self._parts: list[_Doc] | None = None  # the texts this view covers, after :meth:`combine`
         self.cid: list[int] | None = None  # per token: first token of its split compound, or -1
         self.base = [0]      # token offset of each part
@@ -215,7 +218,7 @@ class _Doc:
         out.tokens = [t for d in docs for t in d.tokens]
         out.lw = [w for d in docs for w in d.lw]
         out.starts = [x for d in docs for x in d.starts]
-        for name in ("ids", "L1", "L2", "name_like"):
+        for name in ("ids", "L1", "L2", "name_like", "shout"):
             setattr(out, name, np.concatenate([getattr(d, name) for d in docs]))
         # R arrays have one entry per span end 0..n; a text's end and the next text's
         # first token (a sentence start) have the same right context, so drop one.
@@ -446,6 +449,34 @@ def gc_paused():
             gc.enable()
 
 
+#: Capitalised words in a row that make a text "shouted" rather than a string of
+#: acronyms ("FBI and CIA" has no run; "US FBI" is two acronyms).
+SHOUT_RUN = 3
+
+
+def _shouted(texts: list[str]) -> np.ndarray:
+    """Per token: part of a run of at least :data:`SHOUT_RUN` all-capital words of two
+    or more letters (one-letter capitals such as "A" continue a run but do not count).
+    Such words are checked as the words they are, not skipped as acronyms.
+
+    >>> _shouted("MILITANTS FIND A SECURE SANCTUARY".split()).tolist()
+    [True, True, True, True, True]
+    >>> bool(_shouted("the FBI and CIA said US FBI agents".split()).any())
+    False
+    """
+    n = len(texts)
+    caps = np.fromiter(map(str.isupper, texts), dtype=bool, count=n)
+    if caps.sum() < SHOUT_RUN:  # the common case: nothing to look for
+        return np.zeros(n, dtype=bool)
+    long = caps & (np.fromiter(map(len, texts), dtype=np.int64, count=n) > 1)
+    out = np.zeros(n, dtype=bool)
+    edges = np.flatnonzero(np.diff(np.concatenate([[False], caps, [False]]).astype(np.int8)))
+    for a, b in zip(edges[0::2].tolist(), edges[1::2].tolist()):
+        if long[a:b].sum() >= SHOUT_RUN:
+            out[a:b] = True
+    return out
+
+
 def _pieces(starts: list[bool], size: int) -> list[tuple[int, int]]:
     """Cut positions 0..len(starts) into ranges of at most ``size`` (at least one sentence
     each where possible), each beginning at a sentence start when there is one to cut at."""
@@ -672,9 +703,9 @@ class Engine:
                     cache[w] = None
             ents = list(map(cache.__getitem__, lw))
         has = np.fromiter(map(operator.is_not, ents, itertools.repeat(None)), dtype=bool, count=len(ents))
-        tokens = doc.tokens
+        tokens, shout = doc.tokens, doc.shout
         found = [i for i in np.flatnonzero(has).tolist()
-                 if not (len(tokens[i].text) > 1 and tokens[i].text.isupper())]  # acronyms
+                 if not (len(tokens[i].text) > 1 and tokens[i].text.isupper() and not shout[i])]  # acronyms
         return found, [ents[i] for i in found]
 
     def _phrase_entries(self, doc: _Doc) -> tuple[list[tuple[int, int]], list[_Cands]]:

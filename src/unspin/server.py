@@ -655,6 +655,10 @@ def create_app(*, index: str | None = None, max_body: int | None = None, max_wor
     async def healthz():
         return {"status": "ok", "version": __version__, "trace": trace_state, "limits": limits}
 
+    # load balancers and uptime monitors often probe with HEAD (left out of the schema:
+    # same answer as GET without a body)
+    app.add_api_route("/healthz", healthz, methods=["HEAD"], include_in_schema=False)
+
     @app.post("/v1/check", response_model=ReportOut, tags=["api"], dependencies=auth,
               summary="Score a text for spinning; findings with likely originals; restored text",
               responses=_errors(400, 401, 413, 422, 503))
