@@ -112,6 +112,15 @@ def test_malformed_json_is_400(client):
         400, "invalid_json")
 
 
+@pytest.mark.parametrize("path", ["/v1/check", "/v1/restore"])
+def test_a_body_that_is_not_json_is_415_and_says_what_to_send(client, path):
+    body = err(client.post(path, content="The regulator mentioned the yr.", headers={"content-type": "text/plain"}),
+               415, "unsupported_media_type")
+    assert "application/json" in body["message"] and "text/plain" in body["message"]
+    # a form post to the API is the same mistake
+    err(client.post(path, data={"text": "hello"}), 415, "unsupported_media_type")
+
+
 def test_unknown_route_and_method(client):
     err(client.get("/v1/nope"), 404)
     err(client.get("/v1/check"), 405)

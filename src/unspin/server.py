@@ -123,7 +123,7 @@ class ErrorResponse(BaseModel):
 
 def _errors(*codes: int) -> dict[int | str, dict[str, Any]]:
     text = {400: "Bad request", 401: "Missing or wrong API key", 404: "Not available on this server",
-            413: "Request body or document too large", 422: "Invalid request",
+            413: "Request body or document too large", 415: "Body is not JSON", 422: "Invalid request",
             501: "Feature not installed", 503: "Busy or timed out; retry later"}
     return {c: {"model": ErrorResponse, "description": text.get(c, "Error")} for c in codes}
 
@@ -609,6 +609,14 @@ def create_app(*, index: str | None = None, max_body: int | None = None, max_wor
                     "type": str(e.get("type", ""))} for e in exc.errors()]
         if any(d["type"] == "json_invalid" for d in details):
             return _error_response(400, "invalid_json", "the request body is not valid JSON", details=details)
+        ctype = request.headers.get("content-type", "")
+        if request.url.path.startswith("/v1/") and ctype and "json" not in ctype.lower():
+            # FastAPI reads a body of another type as no JSON at all: say what to send
+            # instead of "Input should be a valid dictionary"
+            return _error_response(415, "unsupported_media_type",
+                                   f"the API takes JSON, not {ctype.split(';')[0].strip()}: send "
+                                   "Content-Type: application/json and a body like {\"text\": \"...\"}",
+                                   details=details)
         first = details[0] if details else {"loc": [], "msg": "invalid request"}
         where = ".".join(x for x in first["loc"] if x != "body") or "body"
         return _error_response(422, "invalid_request", f"{where}: {first['msg']}", details=details)
@@ -661,7 +669,7 @@ def create_app(*, index: str | None = None, max_body: int | None = None, max_wor
 
     @app.post("/v1/check", response_model=ReportOut, tags=["api"], dependencies=auth,
               summary="Score a text for spinning; findings with likely originals; restored text",
-              responses=_errors(400, 401, 413, 422, 503))
+              responses=_errors(400, 401, 413, 415, 422, 503))
     async def v1_check(req: CheckRequest):
         _limit(req.text)
         report = await engine.check(req.text, req.threshold, req.profile)
@@ -669,7 +677,7 @@ def create_app(*, index: str | None = None, max_body: int | None = None, max_wor
 
     @app.post("/v1/restore", response_model=RestoreOut, tags=["api"], dependencies=auth,
               summary="The text with suspected substitutions reversed",
-              responses=_errors(400, 401, 413, 422, 503))
+              responses=_errors(400, 401, 413, 415, 422, 503))
     async def v1_restore(req: RestoreRequest):
         _limit(req.text)
         report = await engine.check(req.text, None, req.profile)
@@ -681,7 +689,7 @@ def create_app(*, index: str | None = None, max_body: int | None = None, max_wor
               responses={200: {"content": {"text/html": {"schema": {"type": "string"}},
                                            "text/markdown": {"schema": {"type": "string"}}},
                                "description": "the report document"},
-                         **_errors(400, 401, 413, 422, 503)})
+                         **_errors(400, 401, 413, 415, 422, 503)})
     async def v1_report(req: ReportRequest):
         _limit(req.text)
         report = await engine.check(req.text, req.threshold, req.profile)
@@ -695,7 +703,7 @@ def create_app(*, index: str | None = None, max_body: int | None = None, max_wor
 
     @app.post("/v1/trace", response_model=TraceOut, tags=["api"], dependencies=auth,
               summary="Find the likely source of a text in the server's --index",
-              responses=_errors(400, 401, 404, 413, 422, 501, 503))
+              responses=_errors(400, 401, 404, 413, 415, 422, 501, 503))
     async def v1_trace(req: TraceRequest):
         if trace_state == "disabled":
             raise APIError(404, "no_index", "this server has no reference index; "
