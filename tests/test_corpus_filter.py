@@ -474,3 +474,21 @@ def test_per_file_errors_and_screen_summary(tmp_path, capsys):
     out = {r["file"]: r for r in _read_jsonl(tmp_path / "o" / "papers.jsonl")}
     assert all("stdin" not in r.get("unspin_error", "") for r in out.values())
     assert "unspin_error" in out["gone.txt"] and "unspin_error" in out["empty.txt"]
+
+
+@pytest.mark.parametrize("fmt", ["jsonl", "parquet"])
+def test_lone_surrogate_in_a_record_is_written(tmp_path, fmt):
+    """JSON allows "\\ud800" (a lone surrogate), UTF-8 does not: the record is still written,
+    escaped again in JSONL, with U+FFFD in Parquet (whose strings must be UTF-8)."""
+    if fmt == "parquet":
+        pq = pytest.importorskip("pyarrow.parquet")
+    src = tmp_path / "s.jsonl"
+    _write_jsonl(src, [{"id": "a", "text": "\ud800 " + CLEAN}, {"id": "b", "text": CLEAN}])  # as \\ud800
+    assert main(["filter", str(src), "-o", str(tmp_path / "out"), "--fast", "--format", fmt]) == 0
+    if fmt == "jsonl":
+        rows = _read_jsonl(tmp_path / "out" / "s.jsonl")
+        assert rows[0]["text"].startswith("\ud800 ")  # the same escape read back: nothing altered
+    else:
+        rows = pq.read_table(tmp_path / "out" / "s.parquet").to_pylist()
+        assert rows[0]["text"].startswith("\ufffd ")
+    assert [r["id"] for r in rows] == ["a", "b"] and all("unspin_score" in r for r in rows)

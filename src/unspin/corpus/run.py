@@ -17,6 +17,7 @@ import collections
 import contextlib
 import json
 import os
+import re
 import shutil
 import sys
 import time
@@ -172,6 +173,29 @@ def _fsync_write(path: str, data: bytes) -> None:
     os.replace(tmp, path)
 
 
+def _json_line(rec: dict) -> bytes:
+    line = json.dumps(rec, ensure_ascii=False, default=str)
+    try:
+        return line.encode("utf-8")
+    except UnicodeEncodeError:  # a lone surrogate (JSON "\ud800", a non-UTF-8 file name): kept escaped
+        return json.dumps(rec, default=str).encode("ascii")
+
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _valid_utf8(value: Any) -> Any:
+    """``value`` with lone surrogates replaced by U+FFFD: Parquet strings must be UTF-8, and a
+    JSONL line may hold "\\ud800" (JSON output keeps it, escaped: :func:`_json_line`)."""
+    if isinstance(value, str):
+        return _SURROGATE.sub("\ufffd", value)
+    if isinstance(value, dict):
+        return {_valid_utf8(k): _valid_utf8(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_valid_utf8(v) for v in value]
+    return value
+
+
 def _encode_part(records: list[dict], name: str) -> bytes:
     if name.endswith(".parquet"):
         import io
@@ -183,10 +207,14 @@ def _encode_part(records: list[dict], name: str) -> bytes:
         keys: dict[str, None] = {}
         for r in records:  # from_pylist takes the columns of the first row only
             keys.update(dict.fromkeys(r))
-        table = pa.Table.from_pylist([{k: r.get(k) for k in keys} for r in records]) if records else pa.table({})
+        rows = [{k: r.get(k) for k in keys} for r in records]
+        try:
+            table = pa.Table.from_pylist(rows) if records else pa.table({})
+        except UnicodeEncodeError:
+            table = pa.Table.from_pylist(_valid_utf8(rows))
         pq.write_table(table, buf)
         return buf.getvalue()
-    body = "".join(json.dumps(r, ensure_ascii=False, default=str) + "\n" for r in records).encode("utf-8")
+    body = b"".join(_json_line(r) + b"\n" for r in records)
     if name.endswith(".gz"):
         import gzip
 
