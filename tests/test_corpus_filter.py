@@ -492,3 +492,16 @@ def test_lone_surrogate_in_a_record_is_written(tmp_path, fmt):
         rows = pq.read_table(tmp_path / "out" / "s.parquet").to_pylist()
         assert rows[0]["text"].startswith("\ufffd ")
     assert [r["id"] for r in rows] == ["a", "b"] and all("unspin_score" in r for r in rows)
+
+
+def test_renamed_output_does_not_take_another_inputs_name(tmp_path):
+    """a/x.jsonl, b/x.jsonl and c/x-2.jsonl: b's output must not be x-2.jsonl, which is c's."""
+    paths = []
+    for d, name in (("a", "x.jsonl"), ("b", "x.jsonl"), ("c", "x-2.jsonl")):
+        (tmp_path / d).mkdir()
+        paths.append(tmp_path / d / name)
+        _write_jsonl(paths[-1], [{"id": f"{d}{i}", "text": CLEAN} for i in range(2)])
+    out = tmp_path / "out"
+    assert main(["filter", *map(str, paths), "-o", str(out), "--fast"]) == 0
+    ids = sorted(r["id"] for p in out.glob("x*.jsonl") for r in _read_jsonl(p))
+    assert ids == ["a0", "a1", "b0", "b1", "c0", "c1"]

@@ -154,12 +154,18 @@ def output_name(shard: Shard, fmt: str) -> str:
 
 def _unique_names(shards: list[Shard], fmt: str) -> list[str]:
     names, seen = [], collections.Counter()
+    taken = {output_name(s, fmt) for s in shards}
     for s in shards:
         n = output_name(s, fmt)
         seen[n] += 1
         if seen[n] > 1:  # two inputs with the same base name in different folders
             stem, dot, ext = n.partition(".")
-            n = f"{stem}-{seen[n]}{dot}{ext}"
+            k = seen[n]
+            while f"{stem}-{k}{dot}{ext}" in taken:  # not the name of another input's output (x-2.jsonl)
+                k += 1
+            seen[n] = k
+            n = f"{stem}-{k}{dot}{ext}"
+            taken.add(n)
         names.append(n)
     return names
 
