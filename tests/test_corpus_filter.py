@@ -505,3 +505,34 @@ def test_renamed_output_does_not_take_another_inputs_name(tmp_path):
     assert main(["filter", *map(str, paths), "-o", str(out), "--fast"]) == 0
     ids = sorted(r["id"] for p in out.glob("x*.jsonl") for r in _read_jsonl(p))
     assert ids == ["a0", "a1", "b0", "b1", "c0", "c1"]
+
+
+def test_output_never_replaces_an_input(tmp_path, capsys):
+    """filter data/x.jsonl -o data: the output x.jsonl is the input itself (--no-text would lose the texts)."""
+    src = tmp_path / "x.jsonl"
+    _write_jsonl(src, _records(2))
+    before = src.read_bytes()
+    assert main(["filter", str(src), "-o", str(tmp_path), "--fast", "--no-text"]) == 2
+    assert src.read_bytes() == before
+    err = capsys.readouterr().err
+    assert "would replace an input" in err and "Traceback" not in err
+
+
+def test_resume_refuses_another_input_under_the_same_name(tmp_path, capsys):
+    """The manifest's results for x.jsonl are those of a/x.jsonl: b/x.jsonl (or a/x.jsonl changed)
+    must not be skipped as done, nor mixed with them."""
+    a, b = tmp_path / "a" / "x.jsonl", tmp_path / "b" / "x.jsonl"
+    a.parent.mkdir()
+    b.parent.mkdir()
+    _write_jsonl(a, [{"id": "a0", "text": CLEAN}])
+    _write_jsonl(b, [{"id": "b0", "text": CLEAN}, {"id": "b1", "text": CLEAN}])
+    out = tmp_path / "out"
+    assert main(["filter", str(a), "-o", str(out), "--fast"]) == 0
+    assert main(["filter", str(a), "-o", str(out), "--fast"]) == 0  # the same input: resumes (nothing to do)
+    capsys.readouterr()
+    assert main(["filter", str(b), "-o", str(out), "--fast"]) == 2
+    assert f"made from another input ({a})" in capsys.readouterr().err
+    _write_jsonl(a, [{"id": "a0", "text": CLEAN}, {"id": "a1", "text": CLEAN}])  # a/x.jsonl grows
+    assert main(["filter", str(a), "-o", str(out), "--fast"]) == 2
+    assert "before it changed" in capsys.readouterr().err
+    assert [r["id"] for r in _read_jsonl(out / "x.jsonl")] == ["a0"]

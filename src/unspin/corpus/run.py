@@ -24,6 +24,7 @@ import time
 from dataclasses import asdict, dataclass, field
 from typing import Any, Iterator
 
+from ..inputs import InputError
 from .batch import Options, score_texts, warm_engine
 from .readers import Item, RawChunk, Shard, chunk_items, compression
 
@@ -256,13 +257,27 @@ def _join_parts(parts: list[str], dest: str) -> None:
 # --------------------------------------------------------------------------- manifest
 
 
+def input_identity(shard: Shard) -> dict[str, Any]:
+    """What tells a resumed run that an input is the one the manifest's entries were made from."""
+    path = os.path.abspath(shard.path)
+    if shard.format == "folder":
+        files = shard.files()
+        return {"path": path, "files": len(files), "size": sum(os.path.getsize(f) for f in files
+                                                                 if os.path.isfile(f))}
+    st = os.stat(shard.path)
+    return {"path": path, "size": st.st_size, "mtime_ns": st.st_mtime_ns}
+
+
 class Manifest:
-    """Append-only JSON lines: a header with the settings, ``chunk`` and ``complete`` entries."""
+    """Append-only JSON lines: a header with the settings, ``input`` (which input an output name
+    is made from), ``chunk`` and ``complete`` entries."""
 
     def __init__(self, outdir: str, settings: Settings):
         self.path = os.path.join(outdir, MANIFEST)
+        self.outdir = outdir
         self.chunks: dict[tuple[str, int], Stats] = {}
         self.complete: dict[str, Stats] = {}
+        self.inputs: dict[str, dict] = {}  # output name -> the input it was made from (input_identity)
         fp = settings.fingerprint()
         if os.path.exists(self.path):
             with open(self.path, encoding="utf-8") as fh:
@@ -282,12 +297,30 @@ class Manifest:
                     self.chunks[(e["shard"], e["chunk"])] = Stats(**e["stats"])
                 elif e.get("type") == "complete":
                     self.complete[e["shard"]] = Stats(**e["stats"])
+                elif e.get("type") == "input":
+                    self.inputs.setdefault(e["shard"], e["input"])
             self._fh = open(self.path, "a", encoding="utf-8")
             if lines and lines[-1] != "":  # half-written last line: start a fresh one
                 self._fh.write("\n")
         else:
             self._fh = open(self.path, "a", encoding="utf-8")
             self.append({"type": "header", "settings": fp})
+
+    def check_inputs(self, shards: list[Shard], names: list[str]) -> None:
+        """Resume only from the same inputs: the chunks and outputs recorded under a name are those
+        of the input that had it (another file with the same base name, or the same file changed
+        since, would be skipped as done or mixed with it)."""
+        for shard, name in zip(shards, names):
+            ident = input_identity(shard)
+            prev = self.inputs.get(name)
+            if prev is None:
+                self.append({"type": "input", "shard": name, "input": ident})
+                self.inputs[name] = ident
+            elif prev != ident:
+                what = (f"{shard.path} as it was before it changed (its size or time differs)"
+                        if prev.get("path") == ident["path"] else f"another input ({prev.get('path')}), not {shard.path}")
+                raise ResumeMismatch(f"{self.outdir} holds {name} made from {what}; use a new --output, "
+                                     "or delete this one to start over")
 
     def append(self, entry: dict) -> None:
         self._fh.write(json.dumps(entry) + "\n")
@@ -500,11 +533,22 @@ def run(inputs: list[str], settings: Settings, log=None) -> Stats:
     outdir = settings.output
     shards = [Shard(p, settings.text_field, settings.id_field) for p in inputs]  # unrecognised input: before output
     names = _unique_names(shards, settings.output_format)
+    sources = {os.path.realpath(p) for p in inputs}
+    for shard, name in zip(shards, names):
+        if os.path.realpath(os.path.join(outdir, name)) in sources:  # e.g. filter data/x.jsonl -o data
+            raise InputError(f"{shard.path}: its output {os.path.join(outdir, name)} would replace an input; "
+                             "choose another --output folder", exit_code=2)
     prepare_output(outdir)
     try:
         manifest = Manifest(outdir, settings)
     except OSError as exc:
         raise _cannot_write(os.path.join(outdir, MANIFEST), exc) from None
+    try:
+        with _writing(manifest.path):
+            manifest.check_inputs(shards, names)
+    except BaseException:
+        manifest.close()
+        raise
     total = Stats()
     show = progress_default() if settings.progress is None else settings.progress
     prog = Progress(show, sum(s.size or 1 for s in shards))
