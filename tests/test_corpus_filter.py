@@ -536,3 +536,24 @@ def test_resume_refuses_another_input_under_the_same_name(tmp_path, capsys):
     assert main(["filter", str(a), "-o", str(out), "--fast"]) == 2
     assert "before it changed" in capsys.readouterr().err
     assert [r["id"] for r in _read_jsonl(out / "x.jsonl")] == ["a0"]
+
+
+def test_unreadable_or_damaged_parquet(tmp_path, capsys):
+    """Not Parquet at all: exit 3 naming the file. Damaged inside: the rows before are kept,
+    plus one error row (as for a damaged .gz), and the run goes on."""
+    pa = pytest.importorskip("pyarrow")
+    pq = pytest.importorskip("pyarrow.parquet")
+    (tmp_path / "no.parquet").write_text("hello")
+    assert main(["filter", str(tmp_path / "no.parquet"), "-o", str(tmp_path / "o1"), "--fast"]) == 3
+    err = capsys.readouterr().err
+    assert "no.parquet: cannot be read as Parquet" in err and "internal error" not in err
+    n = 3000
+    pq.write_table(pa.table({"id": list(range(n)), "text": [f"{CLEAN[:200]} {i}" for i in range(n)]}),
+                   tmp_path / "d.parquet", row_group_size=500, compression="snappy")
+    data = bytearray((tmp_path / "d.parquet").read_bytes())
+    data[len(data) // 2: len(data) // 2 + 3000] = b"\xff" * 3000
+    (tmp_path / "d.parquet").write_bytes(bytes(data))
+    assert main(["filter", str(tmp_path / "d.parquet"), "-o", str(tmp_path / "o2"), "--fast"]) == 0
+    rows = pq.read_table(tmp_path / "o2" / "d.parquet").to_pylist()
+    assert rows[-1]["unspin_error"].startswith(f"row {len(rows)}: the Parquet data is damaged")
+    assert [r["id"] for r in rows[:-1]] == list(range(len(rows) - 1)) and len(rows) > 1

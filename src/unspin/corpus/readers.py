@@ -426,20 +426,33 @@ class Shard:
             import pyarrow.parquet as pq
         except ImportError:
             raise MissingExtra("reading Parquet needs pyarrow: pip install 'unspin[corpus]'") from None
-        pf = pq.ParquetFile(self.path)
+        import pyarrow as pa
+
+        from ..inputs import InputError
+
+        try:
+            pf = pq.ParquetFile(self.path)
+        except (pa.ArrowException, OSError) as exc:  # not Parquet at all, or cut before its footer
+            raise InputError(f"{self.path}: cannot be read as Parquet ({exc}); is it a .parquet file, "
+                             "and complete?") from None
         total = max(pf.metadata.num_rows, 1)
         done = [0]
         self._frac = lambda: done[0] / total
         tf = self.text_field
-        for batch in pf.iter_batches(batch_size=1024):
-            for rec in batch.to_pylist():
-                done[0] += 1
-                if tf not in rec:
-                    yield Item(rec, None, f"no '{tf}' column")
-                elif rec[tf] is None:
-                    yield Item(rec, None, f"'{tf}' is null")
-                else:
-                    yield Item(rec, rec[tf])
+        try:
+            for batch in pf.iter_batches(batch_size=1024):
+                for rec in batch.to_pylist():
+                    done[0] += 1
+                    if tf not in rec:
+                        yield Item(rec, None, f"no '{tf}' column")
+                    elif rec[tf] is None:
+                        yield Item(rec, None, f"'{tf}' is null")
+                    else:
+                        yield Item(rec, rec[tf])
+        except (pa.ArrowException, OSError) as exc:  # damaged data: keep the rows before, as for a .gz
+            row = done[0] + 1
+            yield Item({"unspin_row": row}, None, f"row {row}: the Parquet data is damaged ({exc}); "
+                       "nothing from here on could be read", malformed=True)
 
     # -- WARC / WET
     def _warc(self) -> Iterator[Item]:
