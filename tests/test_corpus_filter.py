@@ -557,3 +557,20 @@ def test_unreadable_or_damaged_parquet(tmp_path, capsys):
     rows = pq.read_table(tmp_path / "o2" / "d.parquet").to_pylist()
     assert rows[-1]["unspin_error"].startswith(f"row {len(rows)}: the Parquet data is damaged")
     assert [r["id"] for r in rows[:-1]] == list(range(len(rows) - 1)) and len(rows) > 1
+
+
+def test_parquet_output_of_fields_with_mixed_types(tmp_path):
+    """JSONL fields need not keep one type; Parquet columns must: such a column is written as
+    text (JSON for the non-strings), within a chunk and across chunks, instead of exit 70."""
+    pq = pytest.importorskip("pyarrow.parquet")
+    src = tmp_path / "m.jsonl"
+    _write_jsonl(src, [{"id": 1, "text": CLEAN}, {"id": "two", "text": CLEAN, "x": [1]}, {"id": 3, "text": CLEAN}],
+                 {3: "[1, 2]", 4: '"a string"'})
+    for chunk in ("1", "100"):
+        out = tmp_path / f"out{chunk}"
+        assert main(["filter", str(src), "-o", str(out), "--fast", "--format", "parquet",
+                     "--chunk-size", chunk]) == 0
+        rows = pq.read_table(out / "m.parquet").to_pylist()
+        assert [r["id"] for r in rows] == ["1", "two", "3", None, None]
+        assert [r["value"] for r in rows[3:]] == ["[1, 2]", "a string"]
+        assert [r["x"] for r in rows[:2]] == [None, [1]]

@@ -219,6 +219,8 @@ def _encode_part(records: list[dict], name: str) -> bytes:
             table = pa.Table.from_pylist(rows) if records else pa.table({})
         except UnicodeEncodeError:
             table = pa.Table.from_pylist(_valid_utf8(rows))
+        except (pa.ArrowException, OverflowError):  # a field of different types in different records
+            table = pa.table({k: _column(pa, [r[k] for r in rows]) for k in keys})
         pq.write_table(table, buf)
         return buf.getvalue()
     body = b"".join(_json_line(r) + b"\n" for r in records)
@@ -233,6 +235,21 @@ def _encode_part(records: list[dict], name: str) -> bytes:
     return body
 
 
+def _as_text(values: list) -> list:
+    """A column of mixed values as text: strings as they are, anything else as JSON."""
+    return [v if v is None or isinstance(v, str) else json.dumps(v, ensure_ascii=False, default=str)
+            for v in values]
+
+
+def _column(pa, values: list):
+    """One Parquet column; one whose values have different types ("id" a number in one JSONL
+    record, a string in another; a malformed line's "value") becomes text, not a failed run."""
+    try:
+        return pa.array(_valid_utf8(values))
+    except (pa.ArrowException, OverflowError):
+        return pa.array(_valid_utf8(_as_text(values)), pa.string())
+
+
 def _join_parts(parts: list[str], dest: str) -> None:
     """Concatenate parts (gzip members and zstd frames concatenate; Parquet is re-written)."""
     tmp = dest + ".tmp"
@@ -242,7 +259,19 @@ def _join_parts(parts: list[str], dest: str) -> None:
 
         tables = [pq.read_table(p) for p in parts]
         tables = [t for t in tables if t.num_columns]
-        table = pa.concat_tables(tables, promote_options="permissive") if tables else pa.table({})
+        try:
+            table = pa.concat_tables(tables, promote_options="permissive") if tables else pa.table({})
+        except pa.ArrowException:  # a column of one type in one part, another in the next: text
+            types: dict[str, set] = {}
+            for t in tables:
+                for f in t.schema:
+                    types.setdefault(f.name, set()).add(f.type)
+            mixed = [k for k, ts in types.items() if len(ts - {pa.null()}) > 1]
+            for k in mixed:
+                tables = [t.set_column(t.schema.get_field_index(k), k,
+                                       pa.array(_as_text(t[k].to_pylist()), pa.string()))
+                          if k in t.column_names else t for t in tables]
+            table = pa.concat_tables(tables, promote_options="permissive")
         pq.write_table(table, tmp)
     else:
         with open(tmp, "wb") as out:
