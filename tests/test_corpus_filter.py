@@ -574,3 +574,26 @@ def test_parquet_output_of_fields_with_mixed_types(tmp_path):
         assert [r["id"] for r in rows] == ["1", "two", "3", None, None]
         assert [r["value"] for r in rows[3:]] == ["[1, 2]", "a string"]
         assert [r["x"] for r in rows[:2]] == [None, [1]]
+
+
+@pytest.mark.parametrize("gz", [False, True])
+def test_damaged_or_cut_warc_keeps_the_records_before(tmp_path, capsys, gz):
+    """Garbage between records: the records before are kept, plus one error row (the run went on
+    and the shard was lost, exit 3 with no file name); a cut last record is an error, not a
+    shorter text scored as if whole."""
+    pytest.importorskip("fastwarc")
+    recs = [_warc_record({"WARC-Type": "resource", "WARC-Record-ID": f"<urn:{i}>", "WARC-Target-URI": f"file:///{i}",
+                          "Content-Type": "text/plain"}, CLEAN.encode()) for i in range(3)]
+    pack = (lambda r: gzip.compress(r)) if gz else (lambda r: r)
+    ext = ".warc.gz" if gz else ".warc"
+    (tmp_path / f"bad{ext}").write_bytes(pack(recs[0]) + pack(b"GARBAGE\r\n\r\n") + pack(recs[1]))
+    cut = b"".join(map(pack, recs))
+    (tmp_path / f"cut{ext}").write_bytes(cut[:-(len(recs[2]) // 2 if not gz else 40)])
+    assert main(["filter", str(tmp_path / f"bad{ext}"), str(tmp_path / f"cut{ext}"), "-o", str(tmp_path / "out"),
+                 "--fast"]) == 0
+    bad = _read_jsonl(tmp_path / "out" / "bad.jsonl.gz")
+    assert bad[0]["id"] == "<urn:0>" and "unspin_score" in bad[0]
+    assert len(bad) == 2 and "the WARC data is damaged" in bad[1]["unspin_error"]
+    rows = _read_jsonl(tmp_path / "out" / "cut.jsonl.gz")
+    assert [r["id"] for r in rows] == ["<urn:0>", "<urn:1>", "<urn:2>"]
+    assert "unspin_score" in rows[1] and "record cut short" in rows[2]["unspin_error"]

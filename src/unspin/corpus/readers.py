@@ -466,8 +466,17 @@ class Shard:
         self._frac = lambda: raw.tell() / max(self.size, 1)
         wanted = WarcRecordType.response | WarcRecordType.conversion | WarcRecordType.resource
         tf, idf = self.text_field, self.id_field
+        records = ArchiveIterator(raw, record_types=wanted, parse_http=True)
         try:
-            for r in ArchiveIterator(raw, record_types=wanted, parse_http=True):
+            while True:
+                try:
+                    r = next(records)
+                except StopIteration:
+                    return
+                except OSError as exc:  # fastwarc: "Invalid WARC header" (not WARC, or damaged here)
+                    yield Item({idf: None, tf: None}, None, f"the WARC data is damaged ({exc}); nothing from "
+                               "here on could be read (is it a WARC/WET file, and complete?)", malformed=True)
+                    return
                 h = r.headers
                 rec: dict[str, Any] = {idf: h.get("WARC-Record-ID"), "url": h.get("WARC-Target-URI"),
                                        "warc_type": h.get("WARC-Type"), "warc_date": h.get("WARC-Date")}
@@ -475,6 +484,11 @@ class Shard:
                     payload = r.reader.read()
                 except Exception as exc:
                     yield Item({**rec, tf: None}, None, f"cannot read record payload ({exc})")
+                    continue
+                cut = ("no Content-Length header" if h.get("Content-Length") is None else  # (WARC requires one)
+                       f"{len(payload)} of {r.content_length} bytes" if len(payload) < r.content_length else None)
+                if cut:  # a cut file's last record: not scored as if it were whole
+                    yield Item({**rec, tf: None}, None, f"record cut short ({cut}; file truncated?)")
                     continue
                 kind = "auto"
                 if r.record_type == WarcRecordType.conversion:
