@@ -597,3 +597,22 @@ def test_damaged_or_cut_warc_keeps_the_records_before(tmp_path, capsys, gz):
     rows = _read_jsonl(tmp_path / "out" / "cut.jsonl.gz")
     assert [r["id"] for r in rows] == ["<urn:0>", "<urn:1>", "<urn:2>"]
     assert "unspin_score" in rows[1] and "record cut short" in rows[2]["unspin_error"]
+
+
+def test_screen_non_utf8_file_name_and_named_pipe(tmp_path, capsys):
+    """A file name that is not UTF-8 gets its row (bytes escaped) instead of exit 70 and a CSV
+    cut half-way; a named pipe called *.txt gets an error row instead of a run that never ends."""
+    d = tmp_path / "papers"
+    d.mkdir()
+    (d / "ok.txt").write_text(CLEAN)
+    try:
+        (Path(os.fsdecode(bytes(d) + b"/caf\xe9.txt"))).write_text(CLEAN)
+    except (OSError, UnicodeEncodeError):
+        pytest.skip("this file system does not take non-UTF-8 names")
+    os.mkfifo(d / "pipe.txt")
+    out = tmp_path / "s.csv"
+    assert main(["screen", str(d), "--csv", str(out), "--fast"]) == 0
+    rows = {Path(r["file"]).name: r for r in csv.DictReader(out.open(encoding="utf-8"))}
+    assert set(rows) == {"ok.txt", "caf\\xe9.txt", "pipe.txt"}
+    assert rows["caf\\xe9.txt"]["score"] and rows["ok.txt"]["score"]
+    assert "not a regular file" in rows["pipe.txt"]["error"]

@@ -249,6 +249,22 @@ def screen_summary(st, seconds: float | None = None) -> str:
     return s
 
 
+def _csv_text(value):
+    """``value`` as UTF-8 can write it: a file name that is not UTF-8 (its bytes kept as lone
+    surrogates by Python) is shown with its bytes escaped, "caf\\xe9.txt"."""
+    if not isinstance(value, str):
+        return value
+    try:
+        value.encode("utf-8")
+        return value
+    except UnicodeEncodeError:
+        pass
+    try:
+        return value.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+    except UnicodeEncodeError:  # a surrogate that stands for no byte
+        return value.encode("utf-8", "backslashreplace").decode("utf-8")
+
+
 class _CsvOut:
     """The --csv destination, opened before the work (so a bad path fails at once) in append
     mode (so an existing file is not emptied if the run then fails); rows replace its content
@@ -284,7 +300,7 @@ class _CsvOut:
             w = csv.DictWriter(fh, fieldnames=CSV_COLUMNS, extrasaction="ignore")
             w.writeheader()
             for r in rows:
-                w.writerow({c: r.get(c, "") for c in CSV_COLUMNS})
+                w.writerow({c: _csv_text(r.get(c, "")) for c in CSV_COLUMNS})
             fh.flush()
         except BrokenPipeError:
             raise

@@ -544,6 +544,9 @@ def read_document(path: str, name: str) -> Item:
     from ..inputs import InputError, read_text
 
     rec: dict[str, Any] = {"file": name}
+    if os.path.exists(path) and not os.path.isfile(path) and not os.path.isdir(path):
+        # a named pipe (or device) called *.txt: reading it would wait for a writer, for ever
+        return Item(rec, None, f"{path} is not a regular file (a named pipe or a device); nothing read")
     try:
         doc = read_text(path)
     except InputError as exc:
