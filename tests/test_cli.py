@@ -608,3 +608,37 @@ def test_first_run_notice_only_at_a_terminal_and_only_without_a_cache(monkeypatc
     monkeypatch.setattr(sys, "stderr", Tty())
     cli_mod.first_run_notice()
     assert sys.stderr.getvalue() == ""
+
+
+# --------------------------------------------------------------------------- output encoding
+
+
+def _stdout_bytes(monkeypatch, encoding: str) -> io.BytesIO:
+    """Point stdout at a byte buffer behind a text layer in ``encoding`` (strict, as a
+    cp1252 Windows console or an ASCII locale would be); return the buffer."""
+    raw = io.BytesIO()
+    monkeypatch.setattr(sys, "stdout", io.TextIOWrapper(raw, encoding=encoding, errors="strict"))
+    return raw
+
+
+@pytest.mark.parametrize("encoding", ["ascii", "cp1252", "latin-1"])
+def test_restore_writes_utf8_whatever_the_locale(fake_engine, tmp_path, monkeypatch, encoding):
+    """README: restore is 'always written as UTF-8'; a console or pipe in a legacy encoding
+    used to end in an internal error (exit 70) on the first character it lacked."""
+    text = "Caf\u00e9 \u2014 \u65e5\u672c\u8a9e\u306e\u6587\u7ae0 \U0001f600 done.\r\nSecond line.\r\n"
+    p = tmp_path / "a.txt"
+    p.write_bytes(text.encode("utf-8"))
+    raw = _stdout_bytes(monkeypatch, encoding)
+    assert main(["restore", str(p)]) == 0
+    assert raw.getvalue() == text.encode("utf-8")  # and CRLF is written as it was read
+
+
+def test_a_file_name_that_is_not_utf8_is_printed_as_its_bytes(fake_engine, tmp_path, monkeypatch):
+    if sys.platform == "win32" or os.fsencode("\udce9") != b"\xe9":
+        pytest.skip("needs a POSIX file system with surrogate-escaped names")
+    p = os.path.join(str(tmp_path), os.fsdecode(b"caf\xe9.txt"))
+    with open(p, "w", encoding="utf-8") as fh:
+        fh.write("The cat sat on the mat.\n")
+    raw = _stdout_bytes(monkeypatch, "utf-8")
+    assert main(["check", p]) == 0
+    assert b"caf\xe9.txt: not spun" in raw.getvalue()

@@ -289,3 +289,19 @@ def test_report_note_placement_keeps_unknown_layouts():
     assert report_cli.with_note("<p>other layout</p>", "a note", "html") == "<p>other layout</p>"
     assert report_cli.with_note("# t\n\nbody\n", "a <note>", "md") == "# t\n\n> **Warning:** a <note>.\n\nbody\n"
     assert "a &lt;note&gt;" in report_cli.with_note('<main id="report" class="report"></main>', "a <note>", "html")
+
+
+def test_cli_report_of_a_file_whose_name_is_not_utf8(tmp_path, capsys):
+    """The page names the file; a name with bytes that are no UTF-8 used to make writing the
+    UTF-8 page fail (exit 70). The name is shown with a replacement character instead."""
+    import os
+
+    if sys.platform == "win32" or os.fsencode("\udce9") != b"\xe9":
+        pytest.skip("needs a POSIX file system with surrogate-escaped names")
+    p = os.path.join(str(tmp_path), os.fsdecode(b"caf\xe9.txt"))
+    with open(p, "w", encoding="utf-8") as fh:
+        fh.write("The cat sat on the mat.\n")
+    out = tmp_path / "r.html"
+    assert main(["report", p, "-o", str(out)]) == 0
+    assert "caf\ufffd.txt" in out.read_text(encoding="utf-8")
+

@@ -573,8 +573,22 @@ def _restore_hint(args: argparse.Namespace) -> str | None:
 
 
 def _write(s: str) -> None:
-    sys.stdout.write(s)
-    sys.stdout.flush()
+    """``s`` on stdout as UTF-8 whatever the locale says (a cp1252 or ASCII console, a
+    Windows pipe): the output is the text, so it must not fail on a character the locale
+    lacks. Bytes go out as they are (a restored CRLF file is not translated again), and a
+    file name that is not valid UTF-8 is written back as its own bytes, as ``ls`` does."""
+    buf = getattr(sys.stdout, "buffer", None)
+    if buf is None:  # a text-only stream (e.g. io.StringIO in tests)
+        sys.stdout.write(s)
+        sys.stdout.flush()
+        return
+    try:
+        data = s.encode("utf-8", "surrogateescape")
+    except UnicodeEncodeError:  # a lone surrogate that is no escaped byte
+        data = s.encode("utf-8", "replace")
+    sys.stdout.flush()  # anything written through the text layer goes first
+    buf.write(data)
+    buf.flush()
 
 
 def _error(message: str) -> None:

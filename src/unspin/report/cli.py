@@ -207,6 +207,8 @@ def _report(args: argparse.Namespace) -> int:
     first_run_notice()
     report = run_check(doc.text, **judge, index=index, **mlm)
     name = os.path.basename(doc.source) if doc.source not in ("<stdin>", "<bytes>") else None
+    if name:  # a file name that is not valid UTF-8 (bytes kept as surrogates) cannot go into a UTF-8 page
+        name = name.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
     if fmt == "md":
         from .markdown import render_markdown
 
@@ -229,8 +231,9 @@ def _report(args: argparse.Namespace) -> int:
         sys.stderr.write(f"unspin: wrote {args.output} ({'spun' if report.is_spun else 'not spun'}, "
                          f"score {report.score:.2f}, {len(report.findings)} findings)\n")
     else:
-        sys.stdout.write(out)
-        sys.stdout.flush()
+        from unspin.cli import _write
+
+        _write(out)
     return 0
 
 
