@@ -305,3 +305,19 @@ def test_cli_report_of_a_file_whose_name_is_not_utf8(tmp_path, capsys):
     assert main(["report", p, "-o", str(out)]) == 0
     assert "caf\ufffd.txt" in out.read_text(encoding="utf-8")
 
+
+def test_cli_report_refuses_to_overwrite_its_input(tmp_path, capsys, monkeypatch):
+    """`unspin report a.txt -o a.txt` (a slip of the keyboard) used to replace the text
+    with its report; the input must survive under any spelling of its name."""
+    p = tmp_path / "a.txt"
+    text = "The cat sat on the mat.\n"
+    p.write_text(text, encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+    for out in (str(p), "a.txt", "./a.txt"):
+        assert main(["report", str(p), "-o", out]) == 2
+        err = capsys.readouterr().err
+        assert "input file" in err and "\n" == err[-1] and err.count("\n") == 1
+    (tmp_path / "link.txt").symlink_to(p)
+    assert main(["report", "link.txt", "-o", "a.txt"]) == 2
+    assert p.read_text(encoding="utf-8") == text
+    assert main(["report", str(p), "-o", "r.html"]) == 0  # another name is fine

@@ -185,6 +185,11 @@ def _report(args: argparse.Namespace) -> int:
     if not args.example and not args.file:
         _err("report: give a FILE, '-' for stdin, or --example")
         return 2
+    if _same_file(args.output, None if args.example else args.file):
+        # `unspin report article.txt -o article.txt` would replace the text with its report
+        _err(f"report: -o {args.output} is the input file; writing the report there would destroy the text; "
+             "give another output name (e.g. report.html)")
+        return 2
     fmt = args.format
     if fmt is None:
         fmt = "md" if (args.output or "").lower().endswith((".md", ".markdown")) else "html"
@@ -235,6 +240,16 @@ def _report(args: argparse.Namespace) -> int:
 
         _write(out)
     return 0
+
+
+def _same_file(output: str | None, source: str | None) -> bool:
+    """Is ``output`` (``-o``) the very file ``source`` (FILE) names, under any spelling or link?"""
+    if not output or output == "-" or not source or source == "-":
+        return False
+    try:
+        return os.path.samefile(output, source)
+    except (OSError, ValueError):  # either does not exist (yet): not the same file
+        return False
 
 
 def with_note(out: str, note: str, fmt: str) -> str:
