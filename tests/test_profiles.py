@@ -50,3 +50,16 @@ def test_substitutions_spans_point_into_both_texts():
     (sub,) = substitutions(spun, orig)
     assert spun[sub.spun_start:sub.spun_end] == "buying and selling"
     assert orig[sub.orig_start:sub.orig_end] == "trading"
+
+
+@pytest.mark.parametrize("counts, message", [
+    ({"table": {"mentioned": {"said": 1e400}}}, "whole number"),   # json reads 1e400 as inf: scores became NaN
+    ({"table": {"mentioned": {"said": -5}}}, "negative"),
+    ({"table": {"mentioned": {"said": "abc"}}}, "whole number"),
+    ({"table": {"mentioned": {"said": 2}}, "seen": {"mentioned": "many"}}, "whole number"),
+])
+def test_a_damaged_profile_file_is_refused_when_read(tmp_path, counts, message):
+    path = tmp_path / "p.json"
+    path.write_text(json.dumps({"name": "x", **counts}).replace("Infinity", "1e400"), encoding="utf-8")
+    with pytest.raises(ValueError, match=message):
+        Profile.load(str(path))

@@ -160,9 +160,9 @@ class Profile:
 
     @classmethod
     def from_dict(cls, d: dict) -> "Profile":
-        return cls(d["name"], {k: dict(v) for k, v in d["table"].items()},
-                   {k: int(v) for k, v in d.get("seen", {}).items()}, d.get("source", ""), int(d.get("pairs", 0)),
-                   int(d.get("words", 0)))
+        return cls(d["name"], {k: {o: _count(c) for o, c in dict(v).items()} for k, v in d["table"].items()},
+                   {k: _count(v) for k, v in d.get("seen", {}).items()}, d.get("source", ""),
+                   _count(d.get("pairs", 0)), _count(d.get("words", 0)))
 
     def save(self, path: str) -> None:
         with open(path, "w", encoding="utf-8") as fh:
@@ -172,6 +172,19 @@ class Profile:
     def load(cls, path: str) -> "Profile":
         with open(path, encoding="utf-8") as fh:
             return cls.from_dict(json.load(fh))
+
+
+def _count(value) -> int:
+    """A count read from a profile file: a whole number >= 0. A hand-edited or damaged file
+    (1e400, -5, "many") must fail here, where the message can name the file, not turn the
+    engine's scores into NaN."""
+    try:
+        n = int(value)
+    except (TypeError, ValueError, OverflowError):
+        raise ValueError(f"count {value!r} is not a whole number") from None
+    if n < 0:
+        raise ValueError(f"count {value!r} is negative")
+    return n
 
 
 def _is_learnable(spun: str, orig: str) -> bool:
