@@ -642,3 +642,43 @@ def test_a_file_name_that_is_not_utf8_is_printed_as_its_bytes(fake_engine, tmp_p
     raw = _stdout_bytes(monkeypatch, "utf-8")
     assert main(["check", p]) == 0
     assert b"caf\xe9.txt: not spun" in raw.getvalue()
+
+
+# --------------------------------------------------------------------------- learned profiles
+
+
+@pytest.fixture
+def user_profiles(tmp_path, monkeypatch):
+    """An empty $UNSPIN_HOME/profiles folder; returns it."""
+    monkeypatch.setenv("UNSPIN_HOME", str(tmp_path / "home"))
+    folder = tmp_path / "home" / "profiles"
+    folder.mkdir(parents=True)
+    return folder
+
+
+def test_a_learned_profile_is_chosen_by_name(fake_engine, article, user_profiles, capsys):
+    """README: 'unspin learn ... --profile my-farm' then 'unspin check FILE --profile my-farm';
+    the name used to be taken for a file path (exit 4, 'no such file')."""
+    from unspin.profiles import learn_profile
+
+    learn_profile([("The firm mentioned it.", "The firm said it.")], name="my-farm").save(
+        str(user_profiles / "my-farm.json"))
+    for command in ("check", "restore"):
+        assert main([command, str(article), "--profile", "my-farm"]) == 0, capsys.readouterr().err
+        assert fake_engine[-1]["profile"] == "my-farm"
+    capsys.readouterr()
+    assert main(["check", str(article), "--profile", "other-farm"]) == 4
+    err = capsys.readouterr().err
+    assert "no spinner profile 'other-farm'" in err and "my-farm" in err  # names the learned ones
+
+
+@pytest.mark.parametrize("profile_args", [[], ["--profile", "auto"], ["--profile", "broken"]])
+def test_a_damaged_learned_profile_is_an_input_error_not_a_bug(article, user_profiles, capsys, profile_args):
+    """A half-written file among the learned profiles made every check (profile 'auto' is the
+    default) end in an internal error (exit 70)."""
+    (user_profiles / "broken.json").write_text("{broken", encoding="utf-8")
+    assert main(["check", str(article), *profile_args]) == 3
+    err = capsys.readouterr().err
+    assert "broken.json" in err and "--no-profile" in err and err.count("\n") == 1
+    assert main(["check", str(article), "--profile", "wordai-like", "--json"]) == 0  # the way out works
+    capsys.readouterr()

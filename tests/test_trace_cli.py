@@ -111,3 +111,22 @@ def test_trace_inputs_and_weak_matches(env, capsys):
     arr.write_text('["a"]\n')
     assert main(["index", "add", str(env / "arr.db"), str(arr)]) == 3
     assert "not a JSON object" in capsys.readouterr().err
+
+
+def test_learn_into_a_damaged_profile_says_so(env, capsys):
+    """Extending a learned profile whose file is damaged was an internal error (exit 70);
+    --replace learns it afresh."""
+    db = str(env / "refs.db")
+    assert main(["index", "add", db, str(env / "refs.jsonl")]) == 0
+    copies = env / "copies.jsonl"
+    copies.write_text("".join(json.dumps({"id": k, "text": unspin.spin(v, rate=0.4, seed=5).text}) + "\n"
+                              for k, v in ORIGINALS.items()))
+    folder = env / "home" / "profiles"
+    folder.mkdir(parents=True)
+    (folder / "farm.json").write_text("{broken", encoding="utf-8")
+    capsys.readouterr()
+    assert main(["learn", db, str(copies), "--profile", "farm"]) == 3
+    err = capsys.readouterr().err
+    assert "farm.json" in err and "--replace" in err
+    assert main(["learn", db, str(copies), "--profile", "farm", "--replace"]) == 0
+    assert Profile.load(str(folder / "farm.json")).pairs == 3

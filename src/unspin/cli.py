@@ -288,19 +288,42 @@ EXIT_INTERNAL = 70
 
 
 def _profile_arg(value: str):
-    """'auto', a built-in profile name, or a path to a profile saved with Profile.save."""
-    from .profiles import Profile, builtin_names
+    """'auto', a built-in or learned (``unspin learn``) profile name, or a path to a profile
+    saved with Profile.save. The user profiles it stands for are read here, so that a damaged
+    one is an input error (exit 3) naming the file, not an internal error in the engine."""
+    from .profiles import Profile, builtin_names, user_names
 
-    if value == "auto" or value in builtin_names():
+    if value == "auto":
+        for name in user_names():  # "auto" uses every learned profile
+            _user_profile_readable(name)
+        return value
+    if value in user_names():  # a learned profile shadows a built-in one of the same name
+        _user_profile_readable(value)
+        return value
+    if value in builtin_names():
         return value
     try:
         return Profile.load(value)
     except FileNotFoundError:
-        raise InputError(f"no spinner profile {value!r}: not a built-in one ({', '.join(builtin_names())}) "
-                         "and no such file", exit_code=4) from None
+        learned = ", ".join(user_names())
+        raise InputError(f"no spinner profile {value!r}: not a built-in one ({', '.join(builtin_names())})"
+                         + (f", not a learned one ({learned})" if learned else "")
+                         + " and no such file; 'unspin profiles' lists them", exit_code=4) from None
     except (ValueError, KeyError, TypeError) as exc:
         raise InputError(f"{value} is not a spinner profile file ({exc}); make one with unspin.profiles.learn_profile",
                          exit_code=3) from None
+
+
+def _user_profile_readable(name: str) -> None:
+    """Raise an InputError (exit 3) if the learned profile ``name`` cannot be read."""
+    from .profiles import load, user_path
+
+    try:
+        load(name)
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        raise InputError(f"learned spinner profile {name!r} ({user_path(name)}) cannot be read "
+                         f"({type(exc).__name__}: {exc}); delete or fix that file, or leave it out with "
+                         "--profile NAME or --no-profile", exit_code=3) from None
 
 
 def _exit_status(code: Any) -> int:

@@ -251,6 +251,14 @@ def _learn(args) -> int:
         L.check_name(args.profile)
     except ValueError as exc:
         raise InputError(str(exc), 2) from None
+    if not args.replace:  # the profile is extended: a damaged one must not end in an internal error
+        try:
+            L.load(args.profile)
+        except KeyError:  # a new profile
+            pass
+        except (OSError, ValueError, TypeError) as exc:
+            raise InputError(f"the existing profile {args.profile!r} ({L.user_path(args.profile)}) cannot be read "
+                             f"({type(exc).__name__}: {exc}); add --replace to learn it afresh", EXIT_UNREADABLE) from None
     recs = []
     for f in args.files:
         for rid, text, _meta, source_id in _records(f, ("text", "spun", "spun_text")):
