@@ -251,6 +251,16 @@ def test_html_legacy_charset_from_meta():
     assert "today \u2014 caf\u00e9" in doc.text
 
 
+@pytest.mark.parametrize("charset", ["undefined", "unicode_escape", "utf-16"])
+def test_html_meta_charset_that_is_no_page_charset_is_ignored(charset):
+    """A page that claims a Python-only codec: "undefined" ended in an internal error, and
+    unicode-escape rewrote the text's backslashes; a claimed UTF-16 page has no NULs."""
+    page = (f'<html><head><meta charset="{charset}"></head><body><p>The caf\u00e9 owner said the files are in '
+            'C:\\new\\data today, as the storm damaged the roof of the building.</p></body></html>')
+    doc = read_text(page.encode("cp1252"), kind="html")
+    assert "The caf\u00e9 owner" in doc.text and "C:\\new\\data" in doc.text
+
+
 def test_html_without_prose_is_empty():
     with pytest.raises(InputError, match="no text"):
         read_text(b"<html><head><script>x=1</script></head><body></body></html>")

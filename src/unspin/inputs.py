@@ -305,10 +305,15 @@ def _decode(data: bytes, label: str, prefer_html: bool = False) -> tuple[str, st
     if prefer_html:
         m = _META_CHARSET.search(data[:4096])
         if m:
-            enc = m.group(1).decode("ascii", "replace")
             try:
-                return _finish(data.decode(enc), label), codecs.lookup(enc).name
-            except (LookupError, UnicodeDecodeError):
+                enc = codecs.lookup(m.group(1).decode("ascii", "replace")).name
+                if enc in _NO_PAGE_CHARSETS or enc.startswith(("utf-16", "utf-32")):
+                    # Python-only codecs (unicode-escape rewrites backslashes, "undefined" always
+                    # fails) are no page's charset; a page that says UTF-16/32 is not (it has no
+                    # NULs), and browsers read it as UTF-8, which has failed already
+                    raise LookupError(enc)
+                return _finish(data.decode(enc), label), enc
+            except (LookupError, UnicodeError):
                 pass
 
     western = _western_cp1252(data)
@@ -334,6 +339,10 @@ def _decode(data: bytes, label: str, prefer_html: bool = False) -> tuple[str, st
     encoding = "cp1252" if "cp1252" in best.could_be_from_charset else best.encoding
     return _finish(str(best), label), encoding
 
+
+#: Codec names a page may declare that Python knows but no browser reads as a charset.
+_NO_PAGE_CHARSETS = frozenset({"undefined", "unicode-escape", "raw-unicode-escape", "charmap", "idna",
+                               "punycode", "utf-7"})
 
 _WESTERN = frozenset(
     [chr(c) for c in range(0xC0, 0x100) if c not in (0xD7, 0xF7)]
