@@ -126,6 +126,30 @@ def test_any_utf8_text_roundtrips(text):
     assert doc.encoding == "utf-8"
 
 
+UTF8_PROSE = ("\u201cThe caf\u00e9\u2019s owner\u201d \u2014 said the na\u00efve plan was fine. " * 3
+              + "The storm damaged the roof of the building on Monday.\n")
+
+
+@pytest.mark.parametrize("damage", ["cut mid-character", "stray byte", "broken emoji"])
+def test_utf8_with_a_few_bad_bytes_stays_utf8(damage):
+    """A UTF-8 file cut in the middle of a character (head -c, a byte limit) or with one stray
+    byte used to be decoded whole in a legacy encoding (mac_iceland: every \u201c became
+    \u201a\u00c4\u00fa), so restore garbled all the correct text. Only the bad bytes are read as cp1252."""
+    raw = UTF8_PROSE.encode("utf-8")
+    bad = {"cut mid-character": raw + "\u00e9".encode()[:1],
+           "stray byte": raw[:40] + b"\xff" + raw[40:],
+           "broken emoji": raw[:40] + "\U0001f600".encode()[:2] + raw[40:]}[damage]
+    doc = read_text(bad)
+    assert doc.encoding == "utf-8"
+    assert doc.text.replace("\u00c3", "").replace("\u00ff", "").replace("\u00f0\u0178", "") == UTF8_PROSE
+
+
+def test_legacy_cjk_is_not_taken_for_damaged_utf8():
+    text = "\u8fd9\u662f\u4e00\u4e2a\u4e2d\u6587\u6587\u672c\u3002\u4eca\u5929\u5929\u6c14\u5f88\u597d\u3002" * 3
+    for enc in ("gb18030", "gbk"):
+        assert read_text(text.encode(enc)).text == text
+
+
 # --------------------------------------------------------------------------- binary
 
 

@@ -302,6 +302,10 @@ def _decode(data: bytes, label: str, prefer_html: bool = False) -> tuple[str, st
     except UnicodeDecodeError:
         pass
 
+    mostly = _mostly_utf8(data)
+    if mostly is not None:
+        return _finish(mostly, label), "utf-8"
+
     if prefer_html:
         m = _META_CHARSET.search(data[:4096])
         if m:
@@ -343,6 +347,34 @@ def _decode(data: bytes, label: str, prefer_html: bool = False) -> tuple[str, st
 #: Codec names a page may declare that Python knows but no browser reads as a charset.
 _NO_PAGE_CHARSETS = frozenset({"undefined", "unicode-escape", "raw-unicode-escape", "charmap", "idna",
                                "punycode", "utf-7"})
+
+_ESCAPED_BYTE = re.compile("[\udc80-\udcff]")
+_NON_ASCII_BYTES = bytes(range(128))
+
+
+def _mostly_utf8(data: bytes) -> str | None:
+    """``data`` as UTF-8 with its few invalid bytes read as cp1252, if it is UTF-8 text with a
+    few bytes that are not: a paragraph pasted from a legacy file, a file cut in the middle of
+    a character. Decoding all of it in a legacy encoding (what charset detection picks) would
+    garble every correct non-ASCII character instead. ``None`` when the valid multi-byte
+    characters do not clearly outnumber the stray bytes: legacy text (CJK double-byte, Cyrillic)
+    forms valid UTF-8 sequences by chance, but about a third as many as it has invalid bytes.
+    """
+    text = data.decode("utf-8", "surrogateescape")  # each invalid byte becomes U+DC80..U+DCFF
+    bad = len(_ESCAPED_BYTE.findall(text))
+    ascii_bytes = len(data) - len(data.translate(None, _NON_ASCII_BYTES))
+    valid = len(text) - ascii_bytes - bad  # non-ASCII characters decoded from valid sequences
+    if valid < 6 or valid < 3 * bad:  # (in trials, short legacy CJK strings reached 5 and 4 to 1)
+        return None
+    return _ESCAPED_BYTE.sub(lambda m: _cp1252_byte(ord(m.group()) - 0xDC00), text)
+
+
+def _cp1252_byte(b: int) -> str:
+    try:
+        return bytes([b]).decode("cp1252")
+    except UnicodeDecodeError:  # 0x81, 0x8D, 0x8F, 0x90, 0x9D: undefined in cp1252
+        return chr(b)
+
 
 _WESTERN = frozenset(
     [chr(c) for c in range(0xC0, 0x100) if c not in (0xD7, 0xF7)]
