@@ -1,6 +1,7 @@
 """unspin.inputs: every way a file can be text, and every way it can fail."""
 from __future__ import annotations
 
+import base64
 import gzip
 import io
 import os
@@ -377,6 +378,42 @@ def test_damaged_pdf():
     with pytest.raises(InputError, match="damaged or unsupported PDF") as ei:
         read_text(b"%PDF-1.4\n this is not really a pdf \x00\x01\x02")
     assert ei.value.exit_code == 3
+
+
+#: A one-page PDF ("The huge storm damaged many buildings in the city centre.") encrypted with
+#: AES-128 and an empty user password (permissions only), made by pypdf with 'cryptography'.
+AES_PDF = base64.b64decode(
+    "JVBERi0xLjMKJeLjz9MKMSAwIG9iago8PAovVHlwZSAvQ2F0YWxvZwovUGFnZXMgMiAwIFIKPj4KZW5kb2JqCjIgMCBvYmoK"
+    "PDwKL1R5cGUgL1BhZ2VzCi9LaWRzIFsgMyAwIFIgXQovQ291bnQgMQo+PgplbmRvYmoKMyAwIG9iago8PAovVHlwZSAvUGFn"
+    "ZQovUGFyZW50IDIgMCBSCi9NZWRpYUJveCBbIDAgMCA2MTIgNzkyIF0KL0NvbnRlbnRzIDQgMCBSCi9SZXNvdXJjZXMgPDwK"
+    "L0ZvbnQgPDwKL0YxIDUgMCBSCj4+Cj4+Cj4+CmVuZG9iago0IDAgb2JqCjw8Ci9MZW5ndGggMTEyCj4+CnN0cmVhbQoWsHT+"
+    "2U9cLYH5joACHD4UanatnLFPdJua3vvFAdRase77Ww/1oXAkBokDU0UYbaP8/bFpPKqC5cM4ReOWfBI18otPja6KDRGPHEYE"
+    "zbafy8qFAIwDMpSvfvoe0WpdAJGgJjLrj7PZJaVcSZNYn8WoCmVuZHN0cmVhbQplbmRvYmoKNSAwIG9iago8PAovVHlwZSAv"
+    "Rm9udAovU3VidHlwZSAvVHlwZTEKL0Jhc2VGb250IC9IZWx2ZXRpY2EKPj4KZW5kb2JqCjYgMCBvYmoKPDwKL1YgNAovUiA0"
+    "Ci9MZW5ndGggMTI4Ci9QIDQyOTQ5NjcyOTIKL0ZpbHRlciAvU3RhbmRhcmQKL08gPDU2NmZhODczZWUzM2M3OTdjZDNiOTA0"
+    "ZmRhZGY4MTRhZmEzNGRmOWEzOGY2ZWQ0MWI5ODRlMmM2ZGEyYWE2ZjU+Ci9VIDxiZjM2MDIwODViZGIzMTQ2NmJmYmEwNWJh"
+    "NTNjNjFlMzI4YmY0ZTVlNGU3NThhNDE2NDAwNGU1NmZmZmEwMTA4PgovQ0YgPDwKL1N0ZENGIDw8Ci9BdXRoRXZlbnQgL0Rv"
+    "Y09wZW4KL0NGTSAvQUVTVjIKL0xlbmd0aCAxNgo+Pgo+PgovU3RtRiAvU3RkQ0YKL1N0ckYgL1N0ZENGCj4+CmVuZG9iagp4"
+    "cmVmCjAgNwowMDAwMDAwMDAwIDY1NTM1IGYgCjAwMDAwMDAwMTUgMDAwMDAgbiAKMDAwMDAwMDA2NCAwMDAwMCBuIAowMDAw"
+    "MDAwMTIzIDAwMDAwIG4gCjAwMDAwMDAyNTEgMDAwMDAgbiAKMDAwMDAwMDQxNCAwMDAwMCBuIAowMDAwMDAwNDg0IDAwMDAw"
+    "IG4gCnRyYWlsZXIKPDwKL1NpemUgNwovUm9vdCAxIDAgUgovSUQgWyA8MDUzNDQwNmY1NmU5ZDI5OWIyMzk1ZTYzNzRkNzBl"
+    "Yjc+IDwwNTM0NDA2ZjU2ZTlkMjk5YjIzOTVlNjM3NGQ3MGViNz4gXQovRW5jcnlwdCA2IDAgUgo+PgpzdGFydHhyZWYKNzkx"
+    "CiUlRU9GCg==")
+
+
+def test_aes_encrypted_pdf_says_what_it_needs(tmp_path):
+    """pypdf needs the 'cryptography' package for AES; without it every page failed and the
+    message was 'no text layer (scanned?); run OCR', which sends the user the wrong way."""
+    path = write(tmp_path, "aes.pdf", AES_PDF)
+    try:
+        import cryptography  # noqa: F401
+    except ImportError:
+        with pytest.raises(InputError) as ei:
+            read_text(path)
+        msg = str(ei.value)
+        assert "cryptography" in msg and "scanned" not in msg and ei.value.exit_code == 3
+    else:
+        assert "storm damaged many buildings" in read_text(path).text
 
 
 def test_forcing_pdf_on_text():

@@ -527,7 +527,7 @@ def _pdf_text(data: bytes, label: str) -> str:
     import logging
 
     from pypdf import PdfReader
-    from pypdf.errors import PdfReadError
+    from pypdf.errors import DependencyError, PdfReadError
 
     logging.getLogger("pypdf").setLevel(logging.ERROR)  # malformed-but-readable PDFs are common
     try:
@@ -535,6 +535,8 @@ def _pdf_text(data: bytes, label: str) -> str:
         if reader.is_encrypted:
             try:
                 ok = reader.decrypt("")
+            except DependencyError:
+                raise
             except Exception:
                 ok = 0
             if not ok:
@@ -543,10 +545,17 @@ def _pdf_text(data: bytes, label: str) -> str:
         for page in reader.pages:
             try:
                 pages.append((page.extract_text() or "").strip())
+            except DependencyError:  # the same on every page: not "no text layer"
+                raise
             except Exception:  # one bad page should not lose the rest
                 pages.append("")
     except InputError:
         raise
+    except DependencyError:
+        # AES-encrypted (often with an empty password, to set permissions only): pypdf
+        # decrypts AES with the 'cryptography' package, which unspin does not require
+        raise InputError(f"{label} is an AES-encrypted PDF, which needs the 'cryptography' package to read: "
+                         "pip install cryptography (or remove the encryption, e.g. qpdf --decrypt)") from None
     except (PdfReadError, Exception) as exc:  # pypdf raises assorted errors on damaged files
         raise InputError(f"{label} is a damaged or unsupported PDF ({type(exc).__name__}); "
                          "re-export it or convert it to text first") from None
