@@ -130,3 +130,41 @@ def test_learn_into_a_damaged_profile_says_so(env, capsys):
     assert "farm.json" in err and "--replace" in err
     assert main(["learn", db, str(copies), "--profile", "farm", "--replace"]) == 0
     assert Profile.load(str(folder / "farm.json")).pairs == 3
+
+
+def test_index_add_warns_when_an_id_is_given_twice_with_different_texts(env, capsys):
+    """The second row silently replaced the first ("2 of 2 documents added", 1 in the index)."""
+    rows = env / "dups.jsonl"
+    rows.write_text(json.dumps({"id": "a", "text": ORIGINALS["a"]}) + "\n"
+                    + json.dumps({"id": "b", "text": ORIGINALS["b"]}) + "\n"
+                    + json.dumps({"id": "a", "text": ORIGINALS["c"]}) + "\n")
+    assert main(["index", "add", str(env / "d.db"), str(rows)]) == 0
+    err = capsys.readouterr().err
+    assert "id 'a' is given twice" in err and "row 1" in err and "row 3" in err
+    same = env / "same.jsonl"  # the same text twice loses nothing: no warning
+    same.write_text((json.dumps({"id": "a", "text": ORIGINALS["a"]}) + "\n") * 2)
+    assert main(["index", "add", str(env / "e.db"), str(same)]) == 0
+    assert "warning" not in capsys.readouterr().err
+
+
+def test_learn_input_errors_are_input_errors(env, capsys):
+    db = str(env / "refs.db")
+    assert main(["index", "add", db, str(env / "refs.jsonl")]) == 0
+    empty = env / "empty.jsonl"
+    empty.write_text("\n")
+    capsys.readouterr()
+    assert main(["learn", db, str(empty), "--profile", "farm"]) == 3  # was "none of the 0 copies ...", exit 1
+    assert "no spun copies" in capsys.readouterr().err
+    odd = env / "odd.jsonl"
+    odd.write_text(json.dumps({"id": "x", "text": ORIGINALS["a"], "source_id": ["a"]}) + "\n")
+    assert main(["learn", db, str(odd), "--profile", "farm"]) == 3  # was an internal error (exit 70)
+    assert "odd.jsonl:1: 'source_id'" in capsys.readouterr().err
+    numeric = env / "numeric.jsonl"
+    numeric.write_text(json.dumps({"id": 7, "text": ORIGINALS["c"]}) + "\n")
+    assert main(["index", "add", db, str(numeric)]) == 0
+    copy = env / "copy.jsonl"
+    copy.write_text(json.dumps({"id": "x", "text": unspin.spin(ORIGINALS["c"], rate=0.4, seed=1).text,
+                                "source_id": 7}) + "\n")
+    capsys.readouterr()
+    assert main(["learn", db, str(copy), "--profile", "farm", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["traced"][0]["doc_id"] == "7"

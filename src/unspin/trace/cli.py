@@ -127,7 +127,14 @@ def _jsonl_rows(path: str, lines, text_keys):
             rid = row.get("doc_id")
         if rid is None:
             rid = f"{path}:{n}"
-        yield str(rid), text, row.get("meta"), row.get("source_id")
+        source_id = row.get("source_id")
+        if source_id is not None:
+            if isinstance(source_id, bool) or not isinstance(source_id, (str, int)):
+                # (a list or object is no id: it reached the database and ended in an internal error)
+                raise InputError(f"{path}:{n}: 'source_id' must be a document id (a string), "
+                                 f"not {type(source_id).__name__}", EXIT_UNREADABLE)
+            source_id = str(source_id)  # ids are stored as strings
+        yield str(rid), text, row.get("meta"), source_id
 
 
 def _open(path: str, readonly: bool = True):
@@ -149,9 +156,16 @@ def _index(args) -> int:
 
         def gen():
             nonlocal total
+            first: dict[str, tuple[str, int]] = {}  # id -> (where it was first given, hash of its text)
             for f in args.files:
-                for rid, text, meta, _ in _records(f):
+                for row, (rid, text, meta, _) in enumerate(_records(f), 1):
                     total += 1
+                    where = f if rid == f else f"{f} row {row}"
+                    seen = first.setdefault(rid, (where, hash(text)))
+                    if seen[1] != hash(text):
+                        # the later text replaces the earlier one: say so, or a document is lost unseen
+                        _err(f"warning: id {rid!r} is given twice with different texts ({seen[0]}, {where}); "
+                             "the later one replaces the earlier in the index")
                     yield rid, text, meta
 
         try:
@@ -263,6 +277,8 @@ def _learn(args) -> int:
     for f in args.files:
         for rid, text, _meta, source_id in _records(f, ("text", "spun", "spun_text")):
             recs.append((rid, text, source_id))
+    if not recs:  # not "none of the 0 copies could be traced": there was nothing to trace
+        raise InputError(f"{', '.join(args.files)}: no spun copies to learn from (no JSONL rows)", EXIT_UNREADABLE)
     kw = {} if args.min_score is None else {"min_score": args.min_score}
     with _open(args.index) as ix:
         prof, traced = L.learn(ix, recs, args.profile, source=f"unspin learn {args.index}",
