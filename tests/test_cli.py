@@ -682,3 +682,14 @@ def test_a_damaged_learned_profile_is_an_input_error_not_a_bug(article, user_pro
     assert "broken.json" in err and "--no-profile" in err and err.count("\n") == 1
     assert main(["check", str(article), "--profile", "wordai-like", "--json"]) == 0  # the way out works
     capsys.readouterr()
+
+
+@pytest.mark.parametrize("command", ["check", "restore", "report"])
+def test_an_empty_file_argument_does_not_read_stdin(fake_engine, monkeypatch, capsys, command):
+    """`unspin check "$FILE"` with FILE unset, run from a pipe or cron, used to check whatever
+    stdin held (or say '<stdin> contains no text'); it is a usage error like a missing FILE."""
+    stdin_bytes(monkeypatch, TEXT.encode())
+    assert main([command, ""]) == 2
+    err = capsys.readouterr().err
+    assert "give a FILE" in err
+    assert fake_engine == []

@@ -449,7 +449,8 @@ def stdin_by_default(args: argparse.Namespace) -> None:
     """No FILE and no --example, with text piped in (``cat a.txt | unspin check``):
     read stdin, as ftfy and most filters do. At a terminal the usage error stays, so
     a bare ``unspin check`` does not sit waiting for typed input."""
-    if not args.file and not getattr(args, "example", False) and sys.stdin is not None \
+    # (an empty FILE, e.g. an unset "$FILE", is a usage error, not a request for stdin)
+    if args.file is None and not getattr(args, "example", False) and sys.stdin is not None \
             and not _isatty(sys.stdin):
         args.file = "-"
 
