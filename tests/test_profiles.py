@@ -63,3 +63,21 @@ def test_a_damaged_profile_file_is_refused_when_read(tmp_path, counts, message):
     path.write_text(json.dumps({"name": "x", **counts}).replace("Infinity", "1e400"), encoding="utf-8")
     with pytest.raises(ValueError, match=message):
         Profile.load(str(path))
+
+
+def test_auto_skips_a_damaged_learned_profile_with_a_warning(tmp_path, monkeypatch):
+    """A library user or `unspin serve` with profile 'auto' (the default): one half-written
+    file among the learned profiles raised JSONDecodeError on every check. It is skipped,
+    with a warning naming it; the built-in profiles still apply."""
+    import unspin
+    from unspin.profiles import builtin_names, resolve
+
+    monkeypatch.setenv("UNSPIN_HOME", str(tmp_path))
+    (tmp_path / "profiles").mkdir()
+    (tmp_path / "profiles" / "broken.json").write_text("{broken", encoding="utf-8")
+    with pytest.warns(RuntimeWarning, match="broken.json"):
+        got = resolve("auto")
+    assert [p.name for p in got] == builtin_names()
+    with pytest.warns(RuntimeWarning):
+        report = unspin.check("The regulator mentioned the worldwide group had no secure sanctuaries.")
+    assert any(f.kind == "profile" for f in report.findings)  # built-in profiles still used

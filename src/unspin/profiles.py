@@ -25,6 +25,7 @@ import functools
 import json
 import os
 import re
+import warnings
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from importlib import resources
@@ -288,6 +289,18 @@ def load(name: str) -> Profile:
     return got[2]
 
 
+def _load_for_auto(name: str) -> Profile | None:
+    """:func:`load`, except that a learned profile file that cannot be read is skipped with a
+    warning: "auto" means the profiles there are, and one damaged file should not fail every
+    check of a library user or a server (the CLI refuses it up front, naming the file)."""
+    try:
+        return load(name)
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        warnings.warn(f"skipping learned spinner profile {name!r} ({user_path(name)}): it cannot be read "
+                      f"({type(exc).__name__}: {exc}); delete or fix that file", RuntimeWarning, stacklevel=3)
+        return None
+
+
 def resolve(profile) -> list[Profile]:
     """Turn check()'s ``profile`` argument into a list of profiles to use.
 
@@ -300,7 +313,7 @@ def resolve(profile) -> list[Profile]:
         return [profile]
     if profile == "auto":
         names = dict.fromkeys(builtin_names() + user_names())
-        return [load(n) for n in names]
+        return [p for p in map(_load_for_auto, names) if p is not None]
     if isinstance(profile, str):
         return [load(profile)]
     return list(profile)
