@@ -66,6 +66,9 @@ def test_prose_tokens_drop_addresses_only():
     ("Intro\n~~~\nThe rest is prose.\n", ["Intro", "The", "rest", "is", "prose"]),
     # reference-link targets; a word glued to an address is part of it
     ("[ref]: docs/worldwide-group.md\nSee x-www.yr.com and O'Brien@x.com now.", ["See", "and", "now"]),
+    # HTML comments are not shown, so not prose; an unclosed one hides the rest
+    ("Intro <!-- the yr was\ndifficult --> the end.", ["Intro", "the", "end"]),
+    ("A text. <!-- draft: cash", ["A", "text"]),
 ])
 def test_prose_tokens_cases(text, kept):
     from unspin.tokens import prose_tokens
