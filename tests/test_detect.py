@@ -242,6 +242,33 @@ def test_check_many_empty_and_single():
     assert [r.to_dict() for r in default_engine().check_many(["", " "])] == _one_by_one(["", " "])
 
 
+def test_check_many_refuses_what_check_refuses():
+    """A str was checked character by character; None or bytes among the texts failed deep in the
+    tokenizer; a threshold of NaN or 2 gave a verdict fixed in advance."""
+    engine = default_engine()
+    with pytest.raises(TypeError, match="a list of str, got one str"):
+        engine.check_many("The bank said.")
+    with pytest.raises(TypeError, match="got NoneType at index 1"):
+        engine.check_many(["The bank said.", None])
+    with pytest.raises(TypeError, match="got bytes at index 0; decode"):
+        engine.check_many([b"The bank said."])
+    for bad in (float("nan"), 2, -1):
+        with pytest.raises(ValueError, match="threshold must be between 0 and 1"):
+            engine.check_many(["The bank said."], threshold=bad)
+    # any iterable of str is fine, as before
+    assert [r.to_dict() for r in engine.check_many(t for t in MANY[3:5])] == _one_by_one(MANY[3:5])
+
+
+@pytest.mark.parametrize("bad", [True, False, "0.5", b"0.5"])
+def test_threshold_that_is_a_flag_or_a_string_is_refused(bad):
+    """float(True) is 1.0 and float("0.5") is 0.5: a flag or an unparsed setting passed by mistake
+    silently became the threshold (True: nothing could be judged spun but a score of 1)."""
+    with pytest.raises(TypeError, match="threshold must be a number"):
+        unspin.check("The bank said.", threshold=bad)
+    with pytest.raises(TypeError, match="threshold must be a number"):
+        default_engine().check_many(["The bank said."], threshold=bad)
+
+
 def test_check_many_truncation_is_per_text(monkeypatch):
     from unspin import detect
 

@@ -96,6 +96,11 @@ def _check_threshold(threshold: object) -> None:
     The CLI refuses these values too (``--threshold``)."""
     if threshold is None:
         return
+    # float() would take True as 1.0 and "0.5" as 0.5: a flag or an unparsed setting passed by
+    # mistake, which must not become a verdict threshold without a word.
+    if isinstance(threshold, (bool, str, bytes)):
+        raise TypeError(f"threshold must be a number between 0 and 1, or None for the calibrated default; "
+                        f"got {type(threshold).__name__} {threshold!r}")
     try:
         x = float(threshold)  # type: ignore[arg-type]
     except (TypeError, ValueError) as exc:  # same exception type as before the check existed

@@ -1576,6 +1576,19 @@ class Engine:
         The texts share the language-model passes, whose fixed cost dominates for
         short texts (corpus chunks and concurrent web requests use this).
         """
+        from . import _check_threshold
+
+        # Refused here, not deep in the tokenizer: a str would be checked character by
+        # character, a None or bytes among the texts failed with an unrelated TypeError.
+        if isinstance(texts, (str, bytes)):
+            raise TypeError(f"check_many expects a list of str, got one {type(texts).__name__}; "
+                            "use check(text) for a single text")
+        texts = list(texts)
+        for k, t in enumerate(texts):
+            if not isinstance(t, str):
+                raise TypeError(f"check_many expects str texts, got {type(t).__name__} at index {k}; "
+                                "decode bytes first (unspin.inputs.read_text handles files and unknown encodings)")
+        _check_threshold(threshold)  # as unspin.check: out of [0, 1] or NaN the verdict is fixed in advance
         # One caller at a time: the caches are shared and bounded between documents,
         # and under the GIL threads gain nothing from running the passes side by side.
         with self._lock, gc_paused():
