@@ -39,6 +39,23 @@ def test_builtin_profiles_and_resolve():
         builtin("no-such-spinner")
 
 
+def test_resolve_refuses_what_is_not_a_profile():
+    """profile=["junk"] or [None] failed deep in the engine ('str' object has no attribute
+    'table'); profile=5 said "'int' object is not iterable"; b"auto" was iterated as ints."""
+    import unspin
+
+    for bad, what in ((5, "got int"), (b"auto", "got bytes"), ({"a": 1}, "got dict"),
+                      ([None], "got NoneType"), ([prof_ := builtin("wordai-like"), 3.5], "got float")):
+        with pytest.raises(TypeError, match=f"profile.*{what}"):
+            resolve(bad)
+    with pytest.raises(TypeError, match="Profile objects or profile names"):
+        unspin.check("The bank said.", profile=[object()])
+    # a list may mix Profile objects and names
+    empty = Profile("empty")
+    assert resolve([empty, "wordai-like"]) == [empty, prof_]
+    assert resolve([]) == [] and resolve(("none",)) == []
+
+
 def test_merge_adds_counts():
     a = learn_profile([("cash", "money")], name="a")
     b = learn_profile([("cash", "money")], name="b")

@@ -316,4 +316,18 @@ def resolve(profile) -> list[Profile]:
         return [p for p in map(_load_for_auto, names) if p is not None]
     if isinstance(profile, str):
         return [load(profile)]
-    return list(profile)
+    # Anything else must be several profiles; checked here, where the message can say what a
+    # profile is (a str among them failed deep in the engine: 'str' object has no attribute 'table').
+    if isinstance(profile, (bytes, dict)) or not hasattr(profile, "__iter__"):
+        raise TypeError(f"profile must be a profile name, a Profile, a list of them, 'auto' or None; "
+                        f"got {type(profile).__name__} {profile!r:.80}")
+    out = []
+    for p in profile:
+        if isinstance(p, str):
+            out += resolve(p)  # a name ("auto" too) in a list means what it means alone
+        elif isinstance(p, Profile):
+            out.append(p)
+        else:
+            raise TypeError(f"profile list items must be Profile objects or profile names, "
+                            f"got {type(p).__name__} {p!r:.80}")
+    return out
