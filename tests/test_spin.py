@@ -61,6 +61,28 @@ def test_deterministic_and_seed_dependent():
     assert any(spin(TEXT, rate=0.5, seed=s).text != a.text for s in range(12, 16))
 
 
+def test_bad_arguments_are_refused_with_a_lesson():
+    """spin(None) returned a SpinResult whose text was None; bytes failed in the tokenizer;
+    seed=None was silently the fixed seed "None" (not random, and equal to seed="None");
+    rate="0.3" or None gave "'<=' not supported"; rate=True spun everything."""
+    for bad in (None, b"The bank said.", 5):
+        with pytest.raises(TypeError, match="spin expects str"):
+            spin(bad)
+    for bad in (None, 1.5, "1", True):
+        with pytest.raises(TypeError, match="seed must be an int"):
+            spin(TEXT, seed=bad)
+    for bad in ("0.3", None, True):
+        with pytest.raises(TypeError, match="rate must be a number"):
+            spin(TEXT, rate=bad)
+    with pytest.raises(ValueError, match=r"rate must be in \[0, 1\], not nan"):
+        spin(TEXT, rate=float("nan"))
+    # huge, negative and numpy ints are seeds like any other
+    import numpy as np
+
+    assert spin(TEXT, seed=np.int64(3)).text == spin(TEXT, seed=3).text
+    assert spin(TEXT, seed=-5).original == spin(TEXT, seed=10**40).original == TEXT
+
+
 def test_rate_controls_amount():
     low = spin(TEXT, rate=0.1, style="moby", seed=0)
     high = spin(TEXT, rate=0.9, style="moby", seed=0)

@@ -34,6 +34,7 @@ True
 """
 from __future__ import annotations
 
+import numbers
 import random
 import re
 from dataclasses import asdict, dataclass, field
@@ -351,10 +352,19 @@ def _tortured(text: str, eligible: list[_Slot], rate: float, rng: random.Random)
 def spin(text: str, rate: float = 0.3, style: str = "dictionary", seed: int = 0) -> SpinResult:
     """Substitute a fraction ``rate`` of the eligible words of ``text`` in ``style``;
     deterministic for a given ``seed``. Returns the spun text with its edits."""
+    if not isinstance(text, str):  # None came back as a result whose text was None
+        raise TypeError(f"spin expects str, got {type(text).__name__}; decode bytes first")
     if style not in STYLES:
         raise ValueError(f"style must be one of {STYLES}, not {style!r}")
+    if isinstance(rate, (bool, str, bytes)) or not isinstance(rate, numbers.Real):
+        raise TypeError(f"rate must be a number between 0 and 1, got {type(rate).__name__} {rate!r}")
     if not 0.0 <= rate <= 1.0:
-        raise ValueError("rate must be in [0, 1]")
+        raise ValueError(f"rate must be in [0, 1], not {rate!r}")
+    # The seed is formatted into the generator's seed string, so None would be the fixed seed
+    # "None" (not a fresh random spin, as random.seed(None) is) and True would differ from 1.
+    if isinstance(seed, bool) or not isinstance(seed, numbers.Integral):
+        raise TypeError(f"seed must be an int (the same seed gives the same spin), got {type(seed).__name__} "
+                        f"{seed!r}; for a different spin each run pass e.g. random.randrange(2**32)")
     result = SpinResult(text=text, original=text, edits=[], style=style, rate=rate, seed=seed)
     if rate == 0.0 or not text:
         return result
