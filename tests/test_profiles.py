@@ -56,6 +56,19 @@ def test_resolve_refuses_what_is_not_a_profile():
     assert resolve([]) == [] and resolve(("none",)) == []
 
 
+def test_learn_profile_refuses_what_is_not_a_pair_of_texts():
+    """learn_profile(["ab"]) learned 'a' -> 'b' from a string taken as a pair; a None or bytes
+    text failed deep in the tokenizer; name=None made a nameless profile."""
+    for bad, what in ((["ab"], "item 0 is str"), ([("The firm said.", None)], "item 0 is tuple"),
+                      ([("a", "b"), (b"x", b"y")], "item 1 is tuple"), ([("a", "b", "c")], "item 0"), ([5], "item 0 is int")):
+        with pytest.raises(TypeError, match=what):
+            learn_profile(bad, name="x")
+    with pytest.raises(TypeError, match="name must be a str"):
+        learn_profile([], name=None)
+    # lists are pairs as well as tuples
+    assert learn_profile([["The firm mentioned it.", "The firm said it."]], name="x").originals("mentioned") == [("said", 1)]
+
+
 def test_merge_adds_counts():
     a = learn_profile([("cash", "money")], name="a")
     b = learn_profile([("cash", "money")], name="b")

@@ -196,6 +196,15 @@ def _is_learnable(spun: str, orig: str) -> bool:
 def learn_profile(pairs: Iterable[tuple[str, str]], name: str, source: str = "") -> Profile:
     """Learn a profile from (spun_text, original_text) pairs."""
     pairs = list(pairs)
+    # A two-character string unpacks as a pair of one-letter texts and was learned from
+    # ("ab" -> 'a' replaced 'b'); None or bytes failed deep in the tokenizer.
+    for k, pair in enumerate(pairs):
+        if (isinstance(pair, (str, bytes)) or not isinstance(pair, (tuple, list)) or len(pair) != 2
+                or not all(isinstance(x, str) for x in pair)):
+            raise TypeError(f"learn_profile expects (spun_text, original_text) pairs of str; item {k} is "
+                            f"{type(pair).__name__} {pair!r:.80}")
+    if not isinstance(name, str):
+        raise TypeError(f"name must be a str, got {type(name).__name__} {name!r}")
     # Two passes: one-word pairs learned anywhere help split mixed blocks elsewhere.
     known: set[tuple[str, str]] = set()
     for _ in range(2):
