@@ -76,6 +76,62 @@ def test_iterator_api():
     assert "unspin_error" in out[-1] and all("unspin_score" in r for r in out[:-1])
 
 
+def test_options_refuse_bad_values_at_once():
+    """A threshold of NaN, 2 or True was taken (every verdict fixed in advance); a bad profile or
+    top_findings became an unspin_error on every record instead of an error of the call."""
+    for bad in (float("nan"), 2, -1):
+        with pytest.raises(ValueError, match="threshold must be between 0 and 1"):
+            Options(fast=True, threshold=bad)
+    with pytest.raises(TypeError, match="threshold must be a number"):
+        Options(threshold=True)
+    for bad in (-1, "2", True, 1.5):
+        with pytest.raises(ValueError, match="top_findings must be a whole number"):
+            Options(top_findings=bad)
+    with pytest.raises(KeyError, match="no built-in spinner profile named 'no-such-spinner'"):
+        Options(profile="no-such-spinner")
+    with pytest.raises(TypeError, match="profile list items"):
+        Options(profile=[None])
+    assert Options(threshold=0.5, top_findings=2, profile=None).decision_threshold() == 0.5
+
+
+def test_score_texts_and_records_refuse_a_single_text_or_record():
+    """score_texts("...") scored each character as a text; score_records({...}) each key."""
+    with pytest.raises(TypeError, match="got one str; pass \\[text\\]"):
+        score_texts(CLEAN, Options(fast=True))
+    with pytest.raises(TypeError, match="got one dict; pass \\[record\\]"):
+        list(score_records({"id": 1, "text": CLEAN}, Options(fast=True)))
+
+
+def test_score_records_source_failing_midway_loses_no_record_read():
+    """The records read before the source raised sat in the batch buffer and were lost."""
+    def source():
+        yield from _records(3)
+        raise OSError("disk gone")
+
+    got = []
+    with pytest.raises(OSError, match="disk gone"):
+        for rec in score_records(source(), Options(fast=True), batch_size=10):
+            got.append(rec)
+    assert [r["id"] for r in got] == ["d0", "d1", "d2"] and all("unspin_score" in r for r in got)
+
+
+def test_score_records_replaces_the_fields_of_an_earlier_run():
+    """A record scored again kept the unspin_error / unspin_restored / findings of an earlier
+    run beside the new fields: scored and errored at once, or a restored text of another run."""
+    old = {"id": 1, "text": CLEAN, "unspin_error": "old failure", "unspin_restored": "old text",
+           "unspin_findings": 7, "unspin_top_findings": [{"text": "x"}]}
+    (out,) = score_records([old], Options(fast=True))
+    assert "unspin_error" not in out and "unspin_restored" not in out and "unspin_top_findings" not in out
+    assert out["unspin_findings"] is None and "unspin_score" in out and out["text"] == CLEAN
+    # the text field itself is kept even when it is an unspin_* field (re-checking a restored text)
+    (again,) = score_records([{"unspin_restored": CLEAN}], Options(fast=True), text_field="unspin_restored")
+    assert again["unspin_restored"] == CLEAN and "unspin_score" in again
+    # a record that is not a dict says so, rather than "no text"
+    none, text = score_records([None, "just a string"], Options(fast=True))
+    assert none["unspin_error"] == "record is NoneType, not a dict with a 'text' field"
+    assert text["value"] == "just a string" and "record is str" in text["unspin_error"]
+
+
 def test_jsonl_gz_malformed_lines_counted(tmp_path, capsys):
     src = tmp_path / "crawl.jsonl.gz"
     recs = _records(12) + [{"id": "empty", "text": "  "}, {"id": "num", "text": 5}, {"id": "notext"}]

@@ -42,6 +42,18 @@ class Options:
     restore: bool = False
     profile: str | None = "auto"
 
+    def __post_init__(self):
+        # Checked once here, not per record: a bad option would otherwise become an
+        # unspin_error on every record (or, for the threshold, a verdict fixed in advance).
+        from .. import _check_threshold
+        from ..profiles import resolve
+
+        _check_threshold(self.threshold)
+        if isinstance(self.top_findings, bool) or not isinstance(self.top_findings, int) or self.top_findings < 0:
+            raise ValueError(f"top_findings must be a whole number >= 0 (0: none), not {self.top_findings!r}")
+        if self.profile != "auto":  # "auto" is resolved on first use (it reads the learned profiles)
+            resolve(self.profile)  # an unknown name is a KeyError listing the profiles there are
+
     def decision_threshold(self) -> float:
         from ..report import DEFAULT_THRESHOLD
 
@@ -152,6 +164,8 @@ def score_texts(texts: Iterable[Any], opts: Options = Options()) -> list[dict[st
     """``unspin_*`` fields for each text, in order; failures become ``unspin_error``."""
     from ..detect import gc_paused
 
+    _refuse_single(texts, "score_texts", "texts", "[text]")
+
     with gc_paused():  # also around building the output fields (see gc_paused)
         return _score_texts(texts, opts)
 
@@ -176,6 +190,13 @@ def _score_texts(texts: Iterable[Any], opts: Options) -> list[dict[str, Any]]:
     return out
 
 
+def _refuse_single(items: Any, fn: str, what: str, fix: str) -> None:
+    """A single str, bytes or dict passed where an iterable of them belongs was silently taken
+    apart (one record per character, or per key)."""
+    if isinstance(items, (str, bytes, dict)):
+        raise TypeError(f"{fn} expects an iterable of {what}, got one {type(items).__name__}; pass {fix}")
+
+
 def score_records(records: Iterable[dict], opts: Options = Options(), *, text_field: str = "text",
                   batch_size: int = 64) -> Iterator[dict]:
     """Iterator API: yield each record (a new dict) with the ``unspin_*`` fields added.
@@ -185,14 +206,31 @@ def score_records(records: Iterable[dict], opts: Options = Options(), *, text_fi
     >>> [r["id"] for r in out], "unspin_error" in out[1]
     ([1, 2], True)
     """
+    _refuse_single(records, "score_records", "records (dicts)", "[record]")
     buf: list[dict] = []
 
     def flush():
         fields = score_texts([r.get(text_field) if isinstance(r, dict) else None for r in buf], opts)
         for r, f in zip(buf, fields):
-            yield {**(r if isinstance(r, dict) else {"value": r}), **f}
+            if not isinstance(r, dict):
+                yield {"value": r, "unspin_error": f"record is {type(r).__name__}, not a dict with a {text_field!r} field"}
+                continue
+            # unspin_* fields of an earlier run (an unspin_error, restored text, findings) would
+            # otherwise stay beside the new ones and contradict them
+            stale = [k for k in FIELDS if k in r and k != text_field]
+            yield {**({k: v for k, v in r.items() if k not in stale} if stale else r), **f}
 
-    for rec in records:
+    it = iter(records)
+    while True:
+        try:
+            rec = next(it)
+        except StopIteration:
+            break
+        except Exception:
+            # the records read before the source failed are scored and handed out first:
+            # the error still propagates, but no record that was read is lost with it
+            yield from flush()
+            raise
         buf.append(rec)
         if len(buf) >= batch_size:
             yield from flush()
