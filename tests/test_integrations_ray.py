@@ -50,3 +50,45 @@ def test_ray_map_batches_local():
     assert out["spun"] == [0, 4, 8, 12, 16, 20]
     assert out["err"] == [99]
     assert out["fast_n"] <= 25
+
+
+def test_score_batch_records_bad_texts_as_errors_in_every_batch_format():
+    """No Ray runtime needed: score_batch is a plain function. str() used to turn a number, bytes
+    or a missing value (None in pandas becomes NaN) into text ("5", "b'...'", "nan") that was
+    scored as if it were the document, with no unspin_error."""
+    import numpy as np
+    import pandas as pd
+    import pyarrow as pa
+
+    from unspin.integrations.ray import score_batch
+
+    text = "The central bank said on Tuesday that it would keep interest rates unchanged."
+    out = score_batch({"id": np.arange(5), "text": np.array([text, 5, None, "", b"The bank said."], dtype=object)},
+                      fast=True)
+    assert list(out["id"]) == [0, 1, 2, 3, 4]
+    assert out["unspin_error"] == ["", "text field is int, not a string", "no text", "empty text", ""]
+    assert out["unspin_score"][1:4] == [-1.0, -1.0, -1.0] and out["unspin_score"][4] >= 0.0
+    for batch in (pd.DataFrame({"text": [text, None, float("nan")]}), pa.table({"text": [text, None, None]})):
+        got = score_batch(batch, fast=True)
+        assert got["unspin_error"] == ["", "no text", "no text"], type(batch)
+        assert got["unspin_score"][0] == out["unspin_score"][0]
+    empty = score_batch({"text": np.array([], dtype=object)}, fast=True)
+    assert all(empty[c] == [] for c in ("unspin_score", "unspin_is_spun", "unspin_error"))
+    with pytest.raises(KeyError, match="no column 'text' in the batch \\(columns: body\\); pass text_column="):
+        score_batch({"body": np.array([text], dtype=object)}, fast=True)
+    assert score_batch({"body": np.array([text], dtype=object)}, text_column="body", fast=True)["unspin_error"] == [""]
+
+
+def test_score_dataset_refuses_a_bad_option_before_any_task_runs():
+    """A threshold of 2 was accepted: every row unspin_is_spun False, with drop=True nothing dropped."""
+    from unspin.integrations.ray import score_dataset
+
+    class NoDataset:  # map_batches must not be reached
+        def map_batches(self, *a, **k):
+            raise AssertionError("reached map_batches")
+
+    for bad in (2, float("nan")):
+        with pytest.raises(ValueError, match="threshold must be between 0 and 1"):
+            score_dataset(NoDataset(), threshold=bad)
+    with pytest.raises(KeyError, match="no built-in spinner profile"):
+        score_dataset(NoDataset(), profile="no-such-spinner")

@@ -23,9 +23,18 @@ def score_batch(batch: dict[str, Any], *, text_column: str = "text", fast: bool 
     """A ``map_batches`` function (``batch_format="numpy"``): the batch with ``unspin_*`` columns added.
 
     Every row gets every column (``None`` where it does not apply), so blocks stay uniform.
+    A text that is not a string gets ``unspin_error``, as in :func:`unspin.corpus.score_texts`.
     """
-    texts = batch[text_column]
-    fields = score_texts([t if isinstance(t, str) else (None if t is None else str(t)) for t in texts],
+    if hasattr(batch, "to_pydict"):  # a pyarrow Table (batch_format="pyarrow"): its cells are not str
+        batch = batch.to_pydict()
+    try:
+        texts = batch[text_column]
+    except KeyError:
+        raise KeyError(f"no column {text_column!r} in the batch (columns: {', '.join(map(str, batch))}); "
+                       f"pass text_column=") from None
+    # Passed as they are: str() made a number, b"..." or a missing value (None, pandas' NaN)
+    # into text ("5", "b'...'", "nan") that was scored as if it were the document.
+    fields = score_texts([None if isinstance(t, float) and t != t else t for t in texts],
                          Options(fast=fast, threshold=threshold, profile=profile))
     out = dict(batch)
     for col in _COLUMNS:
@@ -45,6 +54,7 @@ def score_dataset(ds, *, text_column: str = "text", fast: bool = False, threshol
     Columns: ``unspin_score`` (-1.0 on error), ``unspin_is_spun``, ``unspin_findings`` (-1 in fast
     mode or on error), ``unspin_spinner`` ("" if none), ``unspin_error`` ("" if none).
     """
+    Options(fast=fast, threshold=threshold, profile=profile)  # a bad value fails here, not in every Ray task
     out = ds.map_batches(score_batch, batch_format="numpy", batch_size=batch_size,
                          fn_kwargs={"text_column": text_column, "fast": fast, "threshold": threshold,
                                     "profile": profile})
