@@ -62,3 +62,27 @@ def test_unspin_filter_local_pipeline(tmp_path):
     assert len(kept) == 8 and all(not d["metadata"]["unspin_is_spun"] for d in kept)
     assert all(0 <= d["metadata"]["unspin_score"] < 0.5 for d in kept)
     assert all(d["metadata"]["unspin_score"] >= 0.5 for d in dropped)
+
+
+def test_filter_batch_replaces_the_metadata_of_an_earlier_run():
+    """No executor needed. A document filtered again kept the unspin_error / unspin_findings of an
+    earlier run beside the new score: scored and errored at once, or a full-mode count in a fast run."""
+    from datatrove.data import Document
+
+    from unspin.integrations.datatrove import UnspinFilter
+
+    old = {"unspin_error": "old failure", "unspin_findings": 5, "unspin_score": 0.99, "source": "crawl-1"}
+    docs = [Document(text=CLEAN, id="a", metadata=dict(old)), Document(text="", id="b", metadata=dict(old))]
+    assert UnspinFilter(fast=True, batch_size=2).filter_batch(docs) == [True, True]
+    assert set(docs[0].metadata) == {"source", "unspin_score", "unspin_is_spun"}
+    assert docs[0].metadata["unspin_score"] < 0.5
+    # an error now: the old score goes, the error is the new one, the document is kept
+    assert docs[1].metadata == {"source": "crawl-1", "unspin_error": "empty text"}
+
+
+def test_filter_refuses_a_bad_threshold_when_made():
+    """threshold=2 was accepted: nothing could be judged spun, so nothing was ever dropped."""
+    from unspin.integrations.datatrove import UnspinFilter
+
+    with pytest.raises(ValueError, match="threshold must be between 0 and 1"):
+        UnspinFilter(threshold=2)

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from datatrove.pipeline.filters.base_filter import BaseFilter
 
-from ..corpus.batch import Options, score_texts
+from ..corpus.batch import FIELDS, Options, score_texts
 
 __all__ = ["UnspinFilter"]
 
@@ -27,6 +27,8 @@ class UnspinFilter(BaseFilter):
         self.drop = drop
 
     def _decide(self, doc, fields: dict):
+        for k in FIELDS:  # those of an earlier run (an unspin_error, a full-mode count) would contradict these
+            doc.metadata.pop(k, None)
         for k, v in fields.items():
             if v is not None:
                 doc.metadata[k] = v
