@@ -269,6 +269,12 @@ def test_threshold_that_is_a_flag_or_a_string_is_refused(bad):
         default_engine().check_many(["The bank said."], threshold=bad)
 
 
+def test_index_that_is_not_an_index_is_refused_before_checking():
+    """index=5 was checked in full, then failed with "'int' object has no attribute 'search'"."""
+    with pytest.raises(TypeError, match="index must be an unspin.Index or the path of one, got int"):
+        unspin.check("The bank said.", index=5)
+
+
 def test_check_many_truncation_is_per_text(monkeypatch):
     from unspin import detect
 

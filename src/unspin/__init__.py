@@ -54,6 +54,9 @@ def check(text: str, *, threshold: float | None = None, profile: "str | object |
     ValueError: threshold must be between 0 and 1 (...), not 2; leave it None for the calibrated default
     """
     _check_threshold(threshold)  # before the engine loads: a bad value fails at once
+    if index is not None and not (isinstance(index, (str, bytes)) or hasattr(index, "__fspath__")
+                                  or hasattr(index, "search")):  # was: 'int' object has no attribute 'search'
+        raise TypeError(f"index must be an unspin.Index or the path of one, got {type(index).__name__} {index!r:.80}")
     from .detect import check as _check
 
     report = _check(text, threshold=threshold, profile=profile)
