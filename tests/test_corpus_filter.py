@@ -132,6 +132,20 @@ def test_score_records_replaces_the_fields_of_an_earlier_run():
     assert text["value"] == "just a string" and "record is str" in text["unspin_error"]
 
 
+def test_filter_replaces_the_fields_of_an_earlier_run(tmp_path):
+    """`unspin filter` over its own output (re-scoring with another threshold or mode): an
+    old unspin_error stayed beside the new score and the record was counted as errored."""
+    src = tmp_path / "scored.jsonl"
+    _write_jsonl(src, [{"id": "a", "text": CLEAN, "unspin_error": "old failure", "unspin_score": 0.99},
+                       {"id": "b", "text": "", "unspin_score": 0.1, "unspin_is_spun": False}])
+    assert main(["filter", str(src), "-o", str(tmp_path / "out"), "--fast"]) == 0
+    a, b = _read_jsonl(tmp_path / "out" / "scored.jsonl")
+    assert "unspin_error" not in a and a["unspin_score"] != 0.99
+    assert "unspin_error" in b and "unspin_score" not in b  # no text now: no score of the old run beside it
+    summary = json.loads((tmp_path / "out" / "_unspin_summary.json").read_text())
+    assert summary["errored"] == 1
+
+
 def test_jsonl_gz_malformed_lines_counted(tmp_path, capsys):
     src = tmp_path / "crawl.jsonl.gz"
     recs = _records(12) + [{"id": "empty", "text": "  "}, {"id": "num", "text": 5}, {"id": "notext"}]

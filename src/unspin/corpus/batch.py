@@ -190,6 +190,18 @@ def _score_texts(texts: Iterable[Any], opts: Options) -> list[dict[str, Any]]:
     return out
 
 
+def without_fields(record: dict, text_field: str = "text") -> dict:
+    """``record`` without the ``unspin_*`` fields of an earlier run (an old unspin_error or
+    restored text beside new fields would contradict them); the text field is kept, whatever
+    its name. The record itself when it has none (the common case: no copy).
+
+    >>> without_fields({"id": 1, "unspin_score": 0.9, "unspin_error": "x"})
+    {'id': 1}
+    """
+    stale = [k for k in FIELDS if k in record and k != text_field]
+    return {k: v for k, v in record.items() if k not in stale} if stale else record
+
+
 def _refuse_single(items: Any, fn: str, what: str, fix: str) -> None:
     """A single str, bytes or dict passed where an iterable of them belongs was silently taken
     apart (one record per character, or per key)."""
@@ -215,10 +227,7 @@ def score_records(records: Iterable[dict], opts: Options = Options(), *, text_fi
             if not isinstance(r, dict):
                 yield {"value": r, "unspin_error": f"record is {type(r).__name__}, not a dict with a {text_field!r} field"}
                 continue
-            # unspin_* fields of an earlier run (an unspin_error, restored text, findings) would
-            # otherwise stay beside the new ones and contradict them
-            stale = [k for k in FIELDS if k in r and k != text_field]
-            yield {**({k: v for k, v in r.items() if k not in stale} if stale else r), **f}
+            yield {**without_fields(r, text_field), **f}
 
     it = iter(records)
     while True:

@@ -25,7 +25,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any, Iterator
 
 from ..inputs import InputError
-from .batch import Options, score_texts, warm_engine
+from .batch import Options, score_texts, warm_engine, without_fields
 from .readers import Item, RawChunk, Shard, chunk_items, compression
 
 MANIFEST = "_unspin_manifest.jsonl"
@@ -533,10 +533,11 @@ def _finish_chunk(items: list[Item], fields: list[dict], settings: Settings) -> 
     tf = settings.text_field
     for it, f in zip(items, fields):
         st.read += 1
+        base = without_fields(it.record, tf)  # a file filtered before: its old fields go
         if it.error is not None:
-            rec = {**it.record, "unspin_error": it.error}
+            rec = {**base, "unspin_error": it.error}
         else:
-            rec = {**it.record, **f}
+            rec = {**base, **f}
             if isinstance(it.text, str):
                 st.bytes += len(it.text.encode("utf-8", "surrogatepass"))
         if not settings.keep_text and tf in rec:
