@@ -714,3 +714,16 @@ def test_a_phrase_never_swallows_punctuation_or_markup():
         assert all(r.restored.count(c) == text.count(c) for c in "|\n(),-")  # no markup deleted
     hard = unspin.check(spun + "\n\nThe financial\ninstitution mentioned the yr had been tough.\n")
     assert any(f.text == "financial\ninstitution" for f in hard.findings)  # a wrapped line is still one phrase
+
+
+def test_line_endings_do_not_change_the_findings():
+    """A lone \r (old Mac text) or a Unicode line separator ends a line as \n does: with \r
+    only, a heading ran into the next sentence and the findings' confidences changed."""
+    text = "Title here\n\nThe regulator mentioned the yr had been hard.\nIt said so."
+    def key(t):
+        r = unspin.check(t)
+        return round(r.score, 4), [(f.text, f.suggestion, f.confidence, f.applied) for f in r.findings]
+    want = key(text)
+    assert want[1]  # the text has findings to compare
+    for sep in ("\r\n", "\r", "\u2028"):
+        assert key(text.replace("\n", sep)) == want, repr(sep)

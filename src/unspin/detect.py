@@ -55,7 +55,7 @@ from .lexicon import analyses, inflect, singulars
 from .lm import LanguageModel
 from .profiles import Profile, resolve
 from .report import DEFAULT_THRESHOLD, Finding, Report
-from .tokens import STOPWORDS, Token, case_like, prose_tokens, sentence_starts, tokenize_upto, word_key
+from .tokens import LINE_BREAK_RE, STOPWORDS, Token, case_like, prose_tokens, sentence_starts, tokenize_upto, word_key
 
 #: Data the document-score calibration was fitted on (the benchmark prints it).
 CALIBRATION_SOURCES = "synthetic spins of clean_news.jsonl (index % 5 != 0) and those clean texts"
@@ -284,7 +284,7 @@ _HYPHENATED = re.compile(r"[^\W_]-(?=[^\W_])")  # a hyphen inside a word token (
 def _term_gap(gap: str | None) -> bool:
     """What may stand between the two words of a term: white space within a paragraph
     (hard-wrapped text breaks lines inside terms) or a hyphen."""
-    return gap is not None and (gap in _HYPHENS or (gap.isspace() and gap.count("\n") <= 1))
+    return gap is not None and (gap in _HYPHENS or (gap.isspace() and len(LINE_BREAK_RE.findall(gap)) <= 1))
 
 
 class _Arena:

@@ -71,7 +71,11 @@ STOPWORDS = frozenset(
 )
 
 _START, _END = operator.itemgetter(0), operator.itemgetter(1)  # a Token's offsets
-SENTENCE_END_RE = re.compile(r"[.!?\u2026]['\"\u201d\u2019)\]]*\s+|\n\s*")
+#: A sentence ends at ., !, ? or an ellipsis (with closing quotes or brackets) before white
+#: space, and at any line break: \n, a lone \r (old Mac text), the Unicode separators.
+SENTENCE_END_RE = re.compile(r"[.!?\u2026]['\"\u201d\u2019)\]]*\s+|[\n\r\v\f\x85\u2028\u2029]\s*")
+#: One line break, as str.splitlines counts them ("\r\n" is one).
+LINE_BREAK_RE = re.compile(r"\r\n|[\n\r\v\f\x1c-\x1e\x85\u2028\u2029]")
 
 
 class Token(NamedTuple):
