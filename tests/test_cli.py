@@ -410,6 +410,15 @@ def test_real_spin_roundtrip(tmp_path, capsys):
     assert capsys.readouterr().out.rstrip("\n") == d["text"].rstrip("\n")
 
 
+def test_real_spin_with_nothing_to_replace_says_so(tmp_path, capsys):
+    """Text with no word the style can replace came back unchanged without a word."""
+    p = tmp_path / "numbers.txt"
+    p.write_text("12 34 56 ... 78!\n", encoding="utf-8")
+    assert main(["spin", str(p), "--rate", "0.9"]) == 0
+    out, err = capsys.readouterr()
+    assert out == "12 34 56 ... 78!\n" and "nothing was spun" in err and err.count("\n") == 1
+
+
 def test_real_spin_unknown_style_exit_2(tmp_path, capsys):
     p = tmp_path / "clean.txt"
     p.write_text(_example("clean_article.txt"), encoding="utf-8")

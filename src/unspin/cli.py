@@ -385,6 +385,9 @@ def _dispatch(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
             if _known_styles() is None and ("style" in str(exc).lower() or args.style in str(exc)):
                 parser.error(f"argument --style: {exc.args[0] if exc.args else exc}")
             raise
+        if not result.edits and args.rate > 0:  # not silently the input back
+            _warn(f"nothing was spun: style {args.style!r} found no word it can replace in this text"
+                  + (" at this rate (try a higher --rate)" if args.rate < 1 else ""))
         if args.json:
             _write(json.dumps(result.to_dict()) + "\n")
         else:
