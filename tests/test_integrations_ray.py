@@ -68,6 +68,9 @@ def test_score_batch_records_bad_texts_as_errors_in_every_batch_format():
     assert list(out["id"]) == [0, 1, 2, 3, 4]
     assert out["unspin_error"] == ["", "text field is int, not a string", "no text", "empty text", ""]
     assert out["unspin_score"][1:4] == [-1.0, -1.0, -1.0] and out["unspin_score"][4] >= 0.0
+    assert out["unspin_tortured"] == [-1] * 5  # fast mode counts no findings
+    full = score_batch({"text": np.array([text], dtype=object)})  # the column the other corpus outputs have
+    assert full["unspin_findings"][0] >= full["unspin_tortured"][0] >= 0
     for batch in (pd.DataFrame({"text": [text, None, float("nan")]}), pa.table({"text": [text, None, None]})):
         got = score_batch(batch, fast=True)
         assert got["unspin_error"] == ["", "no text", "no text"], type(batch)

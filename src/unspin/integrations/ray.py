@@ -15,7 +15,7 @@ from ..corpus.batch import Options, score_texts
 
 __all__ = ["score_batch", "score_dataset"]
 
-_COLUMNS = ("unspin_score", "unspin_is_spun", "unspin_findings", "unspin_spinner", "unspin_error")
+_COLUMNS = ("unspin_score", "unspin_is_spun", "unspin_findings", "unspin_tortured", "unspin_spinner", "unspin_error")
 
 
 def score_batch(batch: dict[str, Any], *, text_column: str = "text", fast: bool = False,
@@ -42,6 +42,7 @@ def score_batch(batch: dict[str, Any], *, text_column: str = "text", fast: bool 
     out["unspin_score"] = [(-1.0 if v is None else float(v)) for v in out["unspin_score"]]  # float column
     out["unspin_is_spun"] = [bool(v) for v in out["unspin_is_spun"]]
     out["unspin_findings"] = [(-1 if v is None else int(v)) for v in out["unspin_findings"]]
+    out["unspin_tortured"] = [(-1 if v is None else int(v)) for v in out["unspin_tortured"]]
     out["unspin_spinner"] = [v or "" for v in out["unspin_spinner"]]
     out["unspin_error"] = [v or "" for v in out["unspin_error"]]
     return out
@@ -51,8 +52,9 @@ def score_dataset(ds, *, text_column: str = "text", fast: bool = False, threshol
                   profile: str | None = "auto", batch_size: int = 256, drop: bool = False):
     """``ds.map_batches(score_batch, ...)``; with ``drop=True`` spun rows are filtered out (errors kept).
 
-    Columns: ``unspin_score`` (-1.0 on error), ``unspin_is_spun``, ``unspin_findings`` (-1 in fast
-    mode or on error), ``unspin_spinner`` ("" if none), ``unspin_error`` ("" if none).
+    Columns: ``unspin_score`` (-1.0 on error), ``unspin_is_spun``, ``unspin_findings`` and
+    ``unspin_tortured`` (-1 in fast mode or on error), ``unspin_spinner`` ("" if none),
+    ``unspin_error`` ("" if none).
     """
     Options(fast=fast, threshold=threshold, profile=profile)  # a bad value fails here, not in every Ray task
     out = ds.map_batches(score_batch, batch_format="numpy", batch_size=batch_size,
