@@ -66,9 +66,14 @@ def test_prose_tokens_drop_addresses_only():
     ("Intro\n~~~\nThe rest is prose.\n", ["Intro", "The", "rest", "is", "prose"]),
     # reference-link targets; a word glued to an address is part of it
     ("[ref]: docs/worldwide-group.md\nSee x-www.yr.com and O'Brien@x.com now.", ["See", "and", "now"]),
-    # HTML comments are not shown, so not prose; an unclosed one hides the rest
+    # HTML comments are not shown, so not prose; an unclosed one at a line start hides the rest
     ("Intro <!-- the yr was\ndifficult --> the end.", ["Intro", "the", "end"]),
-    ("A text. <!-- draft: cash", ["A", "text"]),
+    ("A text.\n<!-- draft: cash", ["A", "text"]),
+    ("A text.\n   <!-- draft: cash", ["A", "text"]),
+    # an unclosed "<!--" inside a line is shown as written (CommonMark): a text about HTML
+    ("A comment opens with <!-- in HTML. The rest is prose.",
+     ["A", "comment", "opens", "with", "in", "HTML", "The", "rest", "is", "prose"]),
+    ("Open with <!-- and see example.com here.\n<!-- note", ["Open", "with", "and", "see", "here"]),
 ])
 def test_prose_tokens_cases(text, kept):
     from unspin.tokens import prose_tokens
@@ -93,6 +98,8 @@ def test_prose_tokens_long_word_run_with_an_at_sign():
     # a link target may hold one level of parentheses; an unclosed fence is no code
     ("See [it](https://en.wikipedia.org/wiki/Foo_(bar)) now.", ["See", "it", "now"]),
     ("````\ncode\n```\nstill code\n````\nprose", ["prose"]),
+    # many unclosed "<!--" inside lines: each is prose, none scanned to the end for "-->"
+    ("a <!-- " * 40000 + "end", ["a"] * 40000 + ["end"]),
 ])
 def test_prose_tokens_malformed_markdown(text, kept):
     """Backtick runs open inline code only where they start, link targets stop at the

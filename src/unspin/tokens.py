@@ -166,9 +166,7 @@ _NON_PROSE_PARTS: tuple[tuple[str, object, str], ...] = (
     # not at the end of the line as "[^)\n]*" did from every "](" (quadratic)
     ("link target", lambda t: "](" in t, r"\]\((?:[^()\n]|\([^()\n]*\))*\)"),
     ("reference link", lambda t: "]:" in t, r"^[ \t]{0,3}\[[^\]\n]+\]:[ \t]*\S+"),
-    # an HTML comment in Markdown is not shown, so it is nobody's prose; an unclosed one hides
-    # the rest of the text, as a browser does
-    ("HTML comment", lambda t: "<!--" in t, r"<!--.*?(?:-->|\Z)"),
+    # (HTML comments: :func:`_html_comments`)
     ("web address", lambda t: "://" in t or "www." in t or "WWW." in t,
      r"(?:\b(?:https?|ftp)://|\bwww\.)[^\s<>\"'()\[\]]+"),
     ("bare domain", re.compile(r"\.(?:" + _TLDS + r")\b", re.I).search,
@@ -227,6 +225,35 @@ def _fenced_code(text: str) -> list[tuple[int, int]]:
     return spans
 
 
+_BLOCK_COMMENT = re.compile(r"^[ \t]{0,3}<!--", re.M)
+
+
+def _html_comments(text: str) -> list[tuple[int, int]]:
+    r"""HTML comments, which Markdown does not show: ``<!-- ... -->``, and an unclosed one that
+    starts a line (an HTML block: it hides the rest of the text). An unclosed ``<!--`` inside a
+    line is shown as written (CommonMark), e.g. in a text about HTML, so it stays prose. In one
+    pass: after the first unclosed one there is no ``-->`` left to look for (a regex scanned to
+    the end from every ``<!--``).
+
+    >>> t = "a <!-- b --> c <!-- d\n<!-- e"
+    >>> [t[a:b] for a, b in _html_comments(t)]
+    ['<!-- b -->', '<!-- e']
+    """
+    spans = []
+    i = 0
+    while (a := text.find("<!--", i)) >= 0:
+        b = text.find("-->", a + 4)
+        if b >= 0:
+            spans.append((a, b + 3))
+            i = b + 3
+            continue
+        m = _BLOCK_COMMENT.search(text, text.rfind("\n", 0, a) + 1)  # no "-->" from here on
+        if m:
+            spans.append((m.end() - 4, len(text)))
+        break
+    return spans
+
+
 def prose_tokens(text: str, tokens: list[Token]) -> list[Token]:
     """``tokens`` without those inside addresses, code, link targets, HTML comments and
     front matter (:data:`_NON_PROSE_PARTS`).
@@ -237,12 +264,14 @@ def prose_tokens(text: str, tokens: list[Token]) -> list[Token]:
     """
     present = tuple(bool(test(text)) for _, test, _ in _NON_PROSE_PARTS)
     fences = "```" in text or "~~~" in text
-    if not (any(present) or fences):
+    comments = "<!--" in text
+    if not (any(present) or fences or comments):
         return tokens
     spans = [(m.start(), m.end()) for m in _non_prose(present).finditer(text)] if any(present) else []
-    if fences:
+    if fences or comments:
         merged: list[tuple[int, int]] = []
-        for a, b in sorted(spans + _fenced_code(text)):  # disjoint, in order (code may hold an address)
+        extra = (_fenced_code(text) if fences else []) + (_html_comments(text) if comments else [])
+        for a, b in sorted(spans + extra):  # disjoint, in order (code may hold an address)
             if merged and a < merged[-1][1]:
                 merged[-1] = (merged[-1][0], max(b, merged[-1][1]))
             else:
