@@ -111,3 +111,39 @@ def test_auto_skips_a_damaged_learned_profile_with_a_warning(tmp_path, monkeypat
     with pytest.warns(RuntimeWarning):
         report = unspin.check("The regulator mentioned the worldwide group had no secure sanctuaries.")
     assert any(f.kind == "profile" for f in report.findings)  # built-in profiles still used
+
+
+def test_auto_skips_a_learned_profile_file_whose_name_is_no_profile_name(tmp_path, monkeypatch):
+    """'my farm.json' (copied in by hand) made every check an internal error: the warning
+    (and the CLI's refusal) named the file with user_path, which refuses the name."""
+    import subprocess
+    import sys
+
+    from unspin.profiles import builtin_names, resolve
+
+    monkeypatch.setenv("UNSPIN_HOME", str(tmp_path))
+    (tmp_path / "profiles").mkdir()
+    (tmp_path / "profiles" / "my farm.json").write_text("{}", encoding="utf-8")
+    with pytest.warns(RuntimeWarning, match="my farm.json"):
+        assert [p.name for p in resolve("auto")] == builtin_names()
+    doc = tmp_path / "a.txt"
+    doc.write_text("The cat sat on the mat.", encoding="utf-8")
+    r = subprocess.run([sys.executable, "-m", "unspin", "check", str(doc)], capture_output=True, text=True)
+    assert r.returncode == 3 and "my farm.json" in r.stderr, r.stderr
+
+
+def test_auto_does_not_read_an_unchanged_damaged_profile_again(tmp_path, monkeypatch):
+    """A damaged learned profile is skipped with a warning on every check, but read (and
+    parsed: 90 ms for a 3 MB file) only once while it is unchanged."""
+    from unspin import profiles
+
+    monkeypatch.setenv("UNSPIN_HOME", str(tmp_path))
+    (tmp_path / "profiles").mkdir()
+    (tmp_path / "profiles" / "broken.json").write_text("{broken", encoding="utf-8")
+    reads = []
+    real = profiles.Profile.load.__func__
+    monkeypatch.setattr(profiles.Profile, "load", classmethod(lambda cls, p: reads.append(p) or real(cls, p)))
+    for _ in range(3):
+        with pytest.warns(RuntimeWarning, match="broken.json"):
+            profiles.resolve("auto")
+    assert len(reads) == 1

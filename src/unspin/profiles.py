@@ -298,16 +298,33 @@ def load(name: str) -> Profile:
     return got[2]
 
 
+_BROKEN: dict[str, tuple[tuple[int, int], str]] = {}  # learned profile files "auto" skips: path -> (mtime, size), why
+
+
 def _load_for_auto(name: str) -> Profile | None:
     """:func:`load`, except that a learned profile file that cannot be read is skipped with a
     warning: "auto" means the profiles there are, and one damaged file should not fail every
-    check of a library user or a server (the CLI refuses it up front, naming the file)."""
+    check of a library user or a server (the CLI refuses it up front, naming the file). Such a
+    file is not read (and parsed) again on every check while it stays unchanged."""
+    path = user_dir() / f"{name}.json"  # (not user_path: a file named no valid profile name is skipped too)
     try:
-        return load(name)
-    except (OSError, ValueError, KeyError, TypeError) as exc:
-        warnings.warn(f"skipping learned spinner profile {name!r} ({user_path(name)}): it cannot be read "
-                      f"({type(exc).__name__}: {exc}); delete or fix that file", RuntimeWarning, stacklevel=3)
-        return None
+        st = path.stat()
+        stamp = (st.st_mtime_ns, st.st_size)
+    except OSError:
+        stamp = None
+    got = _BROKEN.get(str(path))
+    if got is not None and stamp is not None and got[0] == stamp:
+        why = got[1]
+    else:
+        try:
+            return load(name)
+        except (OSError, ValueError, KeyError, TypeError) as exc:
+            why = f"{type(exc).__name__}: {exc}"
+            if stamp is not None:
+                _BROKEN[str(path)] = (stamp, why)
+    warnings.warn(f"skipping learned spinner profile {name!r} ({path}): it cannot be read ({why}); "
+                  "delete or fix that file", RuntimeWarning, stacklevel=3)
+    return None
 
 
 def resolve(profile) -> list[Profile]:
