@@ -130,6 +130,10 @@ def test_learn_into_a_damaged_profile_says_so(env, capsys):
     assert "farm.json" in err and "--replace" in err
     assert main(["learn", db, str(copies), "--profile", "farm", "--replace"]) == 0
     assert Profile.load(str(folder / "farm.json")).pairs == 3
+    (folder / "farm.json").write_text('{"table": {}}', encoding="utf-8")  # no "name": KeyError, was taken
+    assert main(["learn", db, str(copies), "--profile", "farm"]) == 3      # for a new profile and replaced
+    assert "farm.json" in capsys.readouterr().err
+    assert (folder / "farm.json").read_text(encoding="utf-8") == '{"table": {}}'
 
 
 def test_index_add_warns_when_an_id_is_given_twice_with_different_texts(env, capsys):

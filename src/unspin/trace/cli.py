@@ -268,11 +268,12 @@ def _learn(args) -> int:
     if not args.replace:  # the profile is extended: a damaged one must not end in an internal error
         try:
             L.load(args.profile)
-        except KeyError:  # a new profile
-            pass
-        except (OSError, ValueError, TypeError) as exc:
-            raise InputError(f"the existing profile {args.profile!r} ({L.user_path(args.profile)}) cannot be read "
-                             f"({type(exc).__name__}: {exc}); add --replace to learn it afresh", EXIT_UNREADABLE) from None
+        except (OSError, ValueError, TypeError, KeyError) as exc:
+            if isinstance(exc, KeyError) and not L.user_path(args.profile).exists():
+                pass  # a new profile (a file without "name" or "table" is a damaged one: KeyError too)
+            else:
+                raise InputError(f"the existing profile {args.profile!r} ({L.user_path(args.profile)}) cannot be read "
+                                 f"({type(exc).__name__}: {exc}); add --replace to learn it afresh", EXIT_UNREADABLE) from None
     recs = []
     for f in args.files:
         for rid, text, _meta, source_id in _records(f, ("text", "spun", "spun_text")):
