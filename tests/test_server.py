@@ -1,6 +1,7 @@
 """unspin.server: the JSON API, the HTML app, limits, errors, and schemathesis against the OpenAPI spec."""
 from __future__ import annotations
 
+import json
 import time
 
 import pytest
@@ -119,6 +120,26 @@ def test_a_body_that_is_not_json_is_415_and_says_what_to_send(client, path):
     assert "application/json" in body["message"] and "text/plain" in body["message"]
     # a form post to the API is the same mistake
     err(client.post(path, data={"text": "hello"}), 415, "unsupported_media_type")
+
+
+@pytest.mark.parametrize("ctype", [None, "text/json", "application/x-json"])
+def test_a_json_body_fastapi_does_not_read_as_json_is_415(client, ctype):
+    """FastAPI reads a body as JSON only for application/json or application/*+json: with no
+    Content-Type (a raw HTTP client) or text/json the body arrived as bytes and the answer was
+    422 'Input should be a valid dictionary', which the 415 was made to replace."""
+    headers = {} if ctype is None else {"content-type": ctype}
+    body = err(client.post("/v1/check", content=json.dumps({"text": "The regulator mentioned the yr."}),
+                           headers=headers), 415, "unsupported_media_type")
+    assert "application/json" in body["message"]
+
+
+@pytest.mark.parametrize("ctype", ["application/json; charset=utf-8", "application/vnd.api+json", "Application/JSON"])
+def test_json_content_types_with_parameters_or_suffixes_are_read(client, ctype):
+    r = client.post("/v1/check", content=json.dumps({"text": "The regulator mentioned the yr."}),
+                    headers={"content-type": ctype})
+    assert r.status_code == 200, r.text
+    err(client.post("/v1/check", content=json.dumps({"txt": "x"}), headers={"content-type": ctype}),
+        422, "invalid_request")
 
 
 def test_unknown_route_and_method(client):

@@ -121,6 +121,13 @@ class ErrorResponse(BaseModel):
     error: ErrorInfo
 
 
+def _json_media_type(ctype: str) -> bool:
+    """Does FastAPI read a body with this Content-Type as JSON (application/json, application/*+json,
+    any parameters)? Anything else, and no Content-Type at all, reaches the endpoint as bytes."""
+    mt = ctype.split(";")[0].strip().lower()
+    return mt == "application/json" or (mt.startswith("application/") and mt.endswith("+json"))
+
+
 def _errors(*codes: int) -> dict[int | str, dict[str, Any]]:
     text = {400: "Bad request", 401: "Missing or wrong API key", 404: "Not available on this server",
             413: "Request body or document too large", 415: "Body is not JSON", 422: "Invalid request",
@@ -610,11 +617,13 @@ def create_app(*, index: str | None = None, max_body: int | None = None, max_wor
         if any(d["type"] == "json_invalid" for d in details):
             return _error_response(400, "invalid_json", "the request body is not valid JSON", details=details)
         ctype = request.headers.get("content-type", "")
-        if request.url.path.startswith("/v1/") and ctype and "json" not in ctype.lower():
-            # FastAPI reads a body of another type as no JSON at all: say what to send
-            # instead of "Input should be a valid dictionary"
+        if request.url.path.startswith("/v1/") and not _json_media_type(ctype) \
+                and any(d["loc"][:1] == ["body"] and d["type"] != "missing" for d in details):
+            # FastAPI reads a body of another type (or with no Content-Type) as no JSON at all:
+            # say what to send instead of "Input should be a valid dictionary"
+            what = f"not {ctype.split(';')[0].strip()}" if ctype.strip() else "and the request has no Content-Type"
             return _error_response(415, "unsupported_media_type",
-                                   f"the API takes JSON, not {ctype.split(';')[0].strip()}: send "
+                                   f"the API takes JSON, {what}: send "
                                    "Content-Type: application/json and a body like {\"text\": \"...\"}",
                                    details=details)
         first = details[0] if details else {"loc": [], "msg": "invalid request"}
