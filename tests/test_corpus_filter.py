@@ -686,3 +686,24 @@ def test_screen_non_utf8_file_name_and_named_pipe(tmp_path, capsys):
     assert set(rows) == {"ok.txt", "caf\\xe9.txt", "pipe.txt"}
     assert rows["caf\\xe9.txt"]["score"] and rows["ok.txt"]["score"]
     assert "not a regular file" in rows["pipe.txt"]["error"]
+
+
+def test_screen_reads_a_named_pipe_given_by_name(tmp_path, capsys):
+    """`unspin screen <(curl ...)` names a pipe that has a writer: it is read (the check for a
+    stray pipe in a folder refused it with 'not a regular file')."""
+    import threading
+
+    fifo = tmp_path / "doc.txt"
+    os.mkfifo(fifo)
+
+    def write():
+        with open(fifo, "w", encoding="utf-8") as fh:
+            fh.write(CLEAN)
+
+    writer = threading.Thread(target=write, daemon=True)
+    writer.start()
+    out = tmp_path / "s.csv"
+    assert main(["screen", str(fifo), "--csv", str(out), "--fast"]) == 0
+    writer.join(5)
+    (row,) = csv.DictReader(out.open(encoding="utf-8"))
+    assert row["score"] and not row["error"]

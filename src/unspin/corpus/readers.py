@@ -531,7 +531,7 @@ class Shard:
         self._frac = lambda: done[0] / max(len(files), 1)
         for f in files:
             done[0] += 1
-            yield read_document(f, os.path.relpath(f, self.path))
+            yield read_document(f, os.path.relpath(f, self.path), found=True)
 
     # -- one document
     def _document(self) -> Iterator[Item]:
@@ -539,13 +539,15 @@ class Shard:
         self._frac = lambda: 1.0
 
 
-def read_document(path: str, name: str) -> Item:
-    """One PDF/HTML/TXT/MD file as an :class:`Item` (``file`` is ``name``); never raises."""
+def read_document(path: str, name: str, found: bool = False) -> Item:
+    """One PDF/HTML/TXT/MD file as an :class:`Item` (``file`` is ``name``); never raises.
+    ``found``: the file was found in a folder, not named by the user, so only a regular file
+    is read (a named pipe given by name, e.g. ``unspin screen <(curl ...)``, has a writer)."""
     from ..inputs import InputError, read_text
 
     rec: dict[str, Any] = {"file": name}
-    if os.path.exists(path) and not os.path.isfile(path) and not os.path.isdir(path):
-        # a named pipe (or device) called *.txt: reading it would wait for a writer, for ever
+    if found and os.path.exists(path) and not os.path.isfile(path) and not os.path.isdir(path):
+        # a named pipe (or device) called *.txt in a folder: reading it would wait for a writer, for ever
         return Item(rec, None, f"{path} is not a regular file (a named pipe or a device); nothing read")
     try:
         doc = read_text(path)
