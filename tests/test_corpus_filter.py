@@ -608,6 +608,22 @@ def test_resume_refuses_another_input_under_the_same_name(tmp_path, capsys):
     assert [r["id"] for r in _read_jsonl(out / "x.jsonl")] == ["a0"]
 
 
+def test_resume_takes_the_same_input_by_another_path(tmp_path, monkeypatch, capsys):
+    """The same file named through a symbolic link to its folder, or relative to another working
+    folder, is the same input: the run resumes (it was refused as 'made from another input')."""
+    data = tmp_path / "data"
+    data.mkdir()
+    _write_jsonl(data / "x.jsonl", [{"id": "a0", "text": CLEAN}])
+    (tmp_path / "link").symlink_to(data, target_is_directory=True)
+    out = tmp_path / "out"
+    assert main(["filter", str(tmp_path / "link" / "x.jsonl"), "-o", str(out), "--fast"]) == 0
+    assert main(["filter", str(data / "x.jsonl"), "-o", str(out), "--fast"]) == 0
+    monkeypatch.chdir(data)
+    assert main(["filter", "x.jsonl", "-o", str(out), "--fast"]) == 0
+    assert "another input" not in capsys.readouterr().err
+    assert [r["id"] for r in _read_jsonl(out / "x.jsonl")] == ["a0"]
+
+
 def test_unreadable_or_damaged_parquet(tmp_path, capsys):
     """Not Parquet at all: exit 3 naming the file. Damaged inside: the rows before are kept,
     plus one error row (as for a damaged .gz), and the run goes on."""

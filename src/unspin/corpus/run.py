@@ -287,8 +287,10 @@ def _join_parts(parts: list[str], dest: str) -> None:
 
 
 def input_identity(shard: Shard) -> dict[str, Any]:
-    """What tells a resumed run that an input is the one the manifest's entries were made from."""
-    path = os.path.abspath(shard.path)
+    """What tells a resumed run that an input is the one the manifest's entries were made from
+    (the real path: the same file reached through a symbolic link, or from another working
+    folder, is the same input)."""
+    path = os.path.realpath(shard.path)
     if shard.format == "folder":
         files = shard.files()
         return {"path": path, "files": len(files), "size": sum(os.path.getsize(f) for f in files
