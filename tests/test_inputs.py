@@ -276,10 +276,11 @@ def test_html_legacy_charset_from_meta():
     assert "today \u2014 caf\u00e9" in doc.text
 
 
-@pytest.mark.parametrize("charset", ["undefined", "unicode_escape", "utf-16"])
+@pytest.mark.parametrize("charset", ["undefined", "unicode_escape", "utf-16", "utf-32-be", "cp037", "ibm500"])
 def test_html_meta_charset_that_is_no_page_charset_is_ignored(charset):
     """A page that claims a Python-only codec: "undefined" ended in an internal error, and
-    unicode-escape rewrote the text's backslashes; a claimed UTF-16 page has no NULs."""
+    unicode-escape rewrote the text's backslashes; a claimed UTF-16 page has no NULs, and one in
+    EBCDIC (cp037) is not the charset its own ASCII meta tag is written in (was "a binary file")."""
     page = (f'<html><head><meta charset="{charset}"></head><body><p>The caf\u00e9 owner said the files are in '
             'C:\\new\\data today, as the storm damaged the roof of the building.</p></body></html>')
     doc = read_text(page.encode("cp1252"), kind="html")

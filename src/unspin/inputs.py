@@ -311,10 +311,13 @@ def _decode(data: bytes, label: str, prefer_html: bool = False) -> tuple[str, st
         if m:
             try:
                 enc = codecs.lookup(m.group(1).decode("ascii", "replace")).name
-                if enc in _NO_PAGE_CHARSETS or enc.startswith(("utf-16", "utf-32")):
+                tag = m.group(0)
+                if enc in _NO_PAGE_CHARSETS or tag.decode(enc, "replace") != tag.decode("ascii", "replace"):
                     # Python-only codecs (unicode-escape rewrites backslashes, "undefined" always
-                    # fails) are no page's charset; a page that says UTF-16/32 is not (it has no
-                    # NULs), and browsers read it as UTF-8, which has failed already
+                    # fails) are no page's charset; nor is one the meta tag itself is not written
+                    # in: a page that says UTF-16/32 (it has no NULs) or EBCDIC (cp037, cp500:
+                    # everything read as control characters, "a binary file") is ASCII-based,
+                    # and browsers ignore such a label
                     raise LookupError(enc)
                 return _finish(data.decode(enc), label), enc
             except (LookupError, UnicodeError):
