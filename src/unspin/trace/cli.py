@@ -272,8 +272,9 @@ def _learn(args) -> int:
             if isinstance(exc, KeyError) and not L.user_path(args.profile).exists():
                 pass  # a new profile (a file without "name" or "table" is a damaged one: KeyError too)
             else:
-                raise InputError(f"the existing profile {args.profile!r} ({L.user_path(args.profile)}) cannot be read "
-                                 f"({type(exc).__name__}: {exc}); add --replace to learn it afresh", EXIT_UNREADABLE) from None
+                raise InputError(f"the existing profile {args.profile!r} ({L.user_path(args.profile)}) cannot be "
+                                 f"read ({type(exc).__name__}: {exc}); add --replace to learn it afresh",
+                                 EXIT_UNREADABLE) from None
     recs = []
     for f in args.files:
         for rid, text, _meta, source_id in _records(f, ("text", "spun", "spun_text")):
