@@ -69,6 +69,8 @@ def test_prose_tokens_drop_addresses_only():
     # HTML comments are not shown, so not prose; an unclosed one at a line start hides the rest
     ("Intro <!-- the yr was\ndifficult --> the end.", ["Intro", "the", "end"]),
     ("A text.\n<!-- draft: cash", ["A", "text"]),
+    # an unclosed one hides its paragraph, not the rest of the text
+    ("<!-- draft: cash\nyr\n\nThe regulator said.", ["The", "regulator", "said"]),
     ("A text.\n   <!-- draft: cash", ["A", "text"]),
     # an unclosed "<!--" inside a line is shown as written (CommonMark): a text about HTML
     ("A comment opens with <!-- in HTML. The rest is prose.",

@@ -192,7 +192,7 @@ class _Doc:
         self.NR = np.where(end0, 1, 2)
         # words in a run of capitals (a shouted headline, a text typed in capitals) are
         # ordinary words, not acronyms or names
-        self.shout = _shouted(texts)
+        self.shout = _shouted(text, tokens, texts)
         # capitalised but not sentence-initial: a name, or a spun capitalised word
         self.name_like = np.fromiter(map(str.isupper, map(_FIRST, texts)), dtype=bool, count=n) & ~st & ~self.shout
         self._parts: list[_Doc] | None = None  # the texts this view covers, after :meth:`combine`
@@ -454,27 +454,35 @@ def gc_paused():
 SHOUT_RUN = 3
 
 
-def _shouted(texts: list[str]) -> np.ndarray:
-    """Per token: part of a run of at least :data:`SHOUT_RUN` all-capital words of two
-    or more letters (one-letter capitals such as "A" continue a run but do not count).
-    Such words are checked as the words they are, not skipped as acronyms.
+def _shouted(text: str, tokens: list[Token], texts: list[str] | None = None) -> np.ndarray:
+    """Per token: part of a run of at least :data:`SHOUT_RUN` all-capital words of two or
+    more letters with only white space between them. One-letter capitals ("A") and numbers
+    continue a run but do not count; punctuation ends one ("FBI, CIA, NSA, DOD" is a list of
+    acronyms, not a shouted sentence). Such words are checked as the words they are, not
+    skipped as acronyms. ``texts``: the tokens' texts, if the caller has them.
 
-    >>> _shouted("MILITANTS FIND A SECURE SANCTUARY".split()).tolist()
-    [True, True, True, True, True]
-    >>> bool(_shouted("the FBI and CIA said US FBI agents".split()).any())
+    >>> from unspin.tokens import tokenize
+    >>> t = "MILITANTS FIND A SECURE SANCTUARY IN 2024 ELECTION YEAR"
+    >>> [w.text for w, s in zip(tokenize(t), _shouted(t, tokenize(t))) if not s]  # all but the number
+    ['2024']
+    >>> t = "the FBI and CIA said US FBI agents; the FBI, CIA, NSA, DOD and DOE"
+    >>> bool(_shouted(t, tokenize(t)).any())
     False
     """
+    texts = [t.text for t in tokens] if texts is None else texts
     n = len(texts)
     caps = np.fromiter(map(str.isupper, texts), dtype=bool, count=n)
     if caps.sum() < SHOUT_RUN:  # the common case: nothing to look for
         return np.zeros(n, dtype=bool)
+    cont = caps | np.fromiter(map(str.isdigit, texts), dtype=bool, count=n)
+    # a run goes on from token k-1 to k only over white space (checked where both continue one)
+    start = cont.copy()
+    pair = np.flatnonzero(cont[1:] & cont[:-1]) + 1
+    start[pair] = [not text[tokens[k - 1].end:tokens[k].start].isspace() for k in pair.tolist()]
+    rid = np.cumsum(start) - 1
     long = caps & (np.fromiter(map(len, texts), dtype=np.int64, count=n) > 1)
-    out = np.zeros(n, dtype=bool)
-    edges = np.flatnonzero(np.diff(np.concatenate([[False], caps, [False]]).astype(np.int8)))
-    for a, b in zip(edges[0::2].tolist(), edges[1::2].tolist()):
-        if long[a:b].sum() >= SHOUT_RUN:
-            out[a:b] = True
-    return out
+    counts = np.bincount(rid[cont], weights=long[cont], minlength=int(rid[-1]) + 1)
+    return caps & (counts[np.maximum(rid, 0)] >= SHOUT_RUN)
 
 
 def _pieces(starts: list[bool], size: int) -> list[tuple[int, int]]:

@@ -225,32 +225,38 @@ def _fenced_code(text: str) -> list[tuple[int, int]]:
     return spans
 
 
-_BLOCK_COMMENT = re.compile(r"^[ \t]{0,3}<!--", re.M)
+_BLANK_LINE = re.compile(r"\n[ \t\r]*\n")
 
 
 def _html_comments(text: str) -> list[tuple[int, int]]:
     r"""HTML comments, which Markdown does not show: ``<!-- ... -->``, and an unclosed one that
-    starts a line (an HTML block: it hides the rest of the text). An unclosed ``<!--`` inside a
-    line is shown as written (CommonMark), e.g. in a text about HTML, so it stays prose. In one
-    pass: after the first unclosed one there is no ``-->`` left to look for (a regex scanned to
-    the end from every ``<!--``).
+    starts a line (up to three spaces in), to the end of its paragraph. CommonMark would hide
+    the rest of the text, but one stray ``<!--`` must not take a whole article out of the
+    check (an easy way to hide it from the detector). An unclosed ``<!--`` inside a line is
+    shown as written, e.g. in a text about HTML, so it stays prose. In one pass: after the
+    first unclosed one there is no ``-->`` left to look for (a regex scanned to the end from
+    every ``<!--``).
 
-    >>> t = "a <!-- b --> c <!-- d\n<!-- e"
+    >>> t = "a <!-- b --> c <!-- d\n<!-- e\nf\n\ng"
     >>> [t[a:b] for a, b in _html_comments(t)]
-    ['<!-- b -->', '<!-- e']
+    ['<!-- b -->', '<!-- e\nf']
     """
     spans = []
-    i = 0
+    i, closed = 0, True  # closed: a "-->" may still follow
     while (a := text.find("<!--", i)) >= 0:
-        b = text.find("-->", a + 4)
+        b = text.find("-->", a + 4) if closed else -1
         if b >= 0:
             spans.append((a, b + 3))
             i = b + 3
             continue
-        m = _BLOCK_COMMENT.search(text, text.rfind("\n", 0, a) + 1)  # no "-->" from here on
-        if m:
-            spans.append((m.end() - 4, len(text)))
-        break
+        closed = False  # none after this one either
+        line_start = text.rfind("\n", 0, a) + 1
+        if a - line_start <= 3 and not text[line_start:a].strip(" "):
+            m = _BLANK_LINE.search(text, a)
+            i = m.start() if m else len(text)
+            spans.append((a, i))
+        else:
+            i = a + 4
     return spans
 
 
