@@ -111,6 +111,12 @@ def test_auto_skips_a_damaged_learned_profile_with_a_warning(tmp_path, monkeypat
     with pytest.warns(RuntimeWarning):
         report = unspin.check("The regulator mentioned the worldwide group had no secure sanctuaries.")
     assert any(f.kind == "profile" for f in report.findings)  # built-in profiles still used
+    # a damaged file that would shadow a built-in profile leaves the built-in one in use
+    (tmp_path / "profiles" / "broken.json").unlink()
+    shadow = builtin_names()[0]
+    (tmp_path / "profiles" / f"{shadow}.json").write_text("{broken", encoding="utf-8")
+    with pytest.warns(RuntimeWarning, match="using the built-in one"):
+        assert [p.name for p in resolve("auto")] == builtin_names()
 
 
 def test_auto_skips_a_learned_profile_file_whose_name_is_no_profile_name(tmp_path, monkeypatch):

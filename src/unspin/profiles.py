@@ -322,9 +322,11 @@ def _load_for_auto(name: str) -> Profile | None:
             why = f"{type(exc).__name__}: {exc}"
             if stamp is not None:
                 _BROKEN[str(path)] = (stamp, why)
+    shadowed = name in builtin_names()  # the built-in profile the damaged file would replace
     warnings.warn(f"skipping learned spinner profile {name!r} ({path}): it cannot be read ({why}); "
-                  "delete or fix that file", RuntimeWarning, stacklevel=3)
-    return None
+                  + ("using the built-in one of that name; " if shadowed else "") + "delete or fix that file",
+                  RuntimeWarning, stacklevel=3)
+    return builtin(name) if shadowed else None
 
 
 def resolve(profile) -> list[Profile]:
