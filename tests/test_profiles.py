@@ -87,6 +87,9 @@ def test_substitutions_spans_point_into_both_texts():
     ({"table": {"mentioned": {"said": -5}}}, "negative"),
     ({"table": {"mentioned": {"said": "abc"}}}, "whole number"),
     ({"table": {"mentioned": {"said": 2}}, "seen": {"mentioned": "many"}}, "whole number"),
+    ({"table": {"mentioned": {"said": 2.5}}}, "whole number"),   # was truncated to 2
+    ({"table": {"mentioned": {"said": "5"}}}, "whole number"),   # a string is no count
+    ({"table": {"mentioned": {"said": True}}}, "whole number"),  # nor is true (int(True) == 1)
 ])
 def test_a_damaged_profile_file_is_refused_when_read(tmp_path, counts, message):
     path = tmp_path / "p.json"
@@ -153,3 +156,23 @@ def test_auto_does_not_read_an_unchanged_damaged_profile_again(tmp_path, monkeyp
         with pytest.warns(RuntimeWarning, match="broken.json"):
             profiles.resolve("auto")
     assert len(reads) == 1
+
+
+def test_trace_learn_api_refuses_to_extend_a_damaged_profile(tmp_path, monkeypatch):
+    """unspin.trace.learn.learn(extend=True) took a profile file without 'table' for a new
+    profile (KeyError) and its result replaced the file when saved; the CLI was guarded, the
+    API was not."""
+    from unspin.trace import learn as learn_mod
+    from unspin.trace.index import Index
+
+    monkeypatch.setenv("UNSPIN_HOME", str(tmp_path))
+    (tmp_path / "profiles").mkdir()
+    (tmp_path / "profiles" / "farm.json").write_text('{"name": "farm"}', encoding="utf-8")
+    ix = Index.create(str(tmp_path / "refs.db"))
+    try:
+        with pytest.raises(ValueError, match="damaged.*--replace"):
+            learn_mod.learn(ix, [], "farm")
+        prof, traced = learn_mod.learn(ix, [], "farm", extend=False)  # the way out works
+        assert prof.name == "farm" and traced == []
+    finally:
+        ix.close()

@@ -179,10 +179,9 @@ def _count(value) -> int:
     """A count read from a profile file: a whole number >= 0. A hand-edited or damaged file
     (1e400, -5, "many") must fail here, where the message can name the file, not turn the
     engine's scores into NaN."""
-    try:
-        n = int(value)
-    except (TypeError, ValueError, OverflowError):
-        raise ValueError(f"count {value!r} is not a whole number") from None
+    if isinstance(value, bool) or not (isinstance(value, int) or (isinstance(value, float) and value.is_integer())):
+        raise ValueError(f"count {value!r} is not a whole number")  # 2.5, "5", true, null, 1e400 (inf)
+    n = int(value)
     if n < 0:
         raise ValueError(f"count {value!r} is negative")
     return n
@@ -339,7 +338,7 @@ def resolve(profile) -> list[Profile]:
         return []
     if isinstance(profile, Profile):
         return [profile]
-    if profile == "auto":
+    if isinstance(profile, str) and profile.lower() == "auto":  # as "none" above
         names = dict.fromkeys(builtin_names() + user_names())
         return [p for p in map(_load_for_auto, names) if p is not None]
     if isinstance(profile, str):

@@ -80,6 +80,9 @@ def learn(index, records, name: str, source: str = "", extend: bool = True,
         try:
             base = load(name)
         except KeyError:
+            if user_path(name).exists():  # a file without 'name' or 'table': damaged, not new
+                raise ValueError(f"learned profile {name!r} ({user_path(name)}) is damaged; learn it afresh "
+                                 "with extend=False (unspin learn --replace)") from None
             base = None
         if base is not None:
             prof = base.merge(prof)
