@@ -225,7 +225,9 @@ def _fenced_code(text: str) -> list[tuple[int, int]]:
     return spans
 
 
-_BLANK_LINE = re.compile(r"\n[ \t\r]*\n")
+#: A line break ("\r\n", "\n" or a lone "\r", as tokens.SENTENCE_END_RE reads them), then a
+#: line of nothing but spaces or tabs: where a paragraph ends.
+_BLANK_LINE = re.compile(r"(?:\r\n|\r(?!\n)|\n)[ \t]*[\r\n]")
 
 
 def _html_comments(text: str) -> list[tuple[int, int]]:
@@ -243,6 +245,7 @@ def _html_comments(text: str) -> list[tuple[int, int]]:
     """
     spans = []
     i, closed = 0, True  # closed: a "-->" may still follow
+    line_start, seen = 0, 0  # the start of the line holding text[seen], found without going back
     while (a := text.find("<!--", i)) >= 0:
         b = text.find("-->", a + 4) if closed else -1
         if b >= 0:
@@ -250,7 +253,10 @@ def _html_comments(text: str) -> list[tuple[int, int]]:
             i = b + 3
             continue
         closed = False  # none after this one either
-        line_start = text.rfind("\n", 0, a) + 1
+        # only the part not looked at yet: an rfind back to the text's start for every marker
+        # was quadratic (a 2 MB line of "<!--" took seconds)
+        line_start = max(line_start, text.rfind("\n", seen, a) + 1, text.rfind("\r", seen, a) + 1)
+        seen = a
         if a - line_start <= 3 and not text[line_start:a].strip(" "):
             m = _BLANK_LINE.search(text, a)
             i = m.start() if m else len(text)
