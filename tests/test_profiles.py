@@ -90,6 +90,9 @@ def test_substitutions_spans_point_into_both_texts():
     ({"table": {"mentioned": {"said": 2.5}}}, "whole number"),   # was truncated to 2
     ({"table": {"mentioned": {"said": "5"}}}, "whole number"),   # a string is no count
     ({"table": {"mentioned": {"said": True}}}, "whole number"),  # nor is true (int(True) == 1)
+    # a 400-digit integer is read as an int: it loaded, then every check failed (OverflowError)
+    ({"table": {"mentioned": {"said": 10 ** 400}}}, "too large"),
+    ({"table": {"mentioned": {"said": 2}}, "seen": {"mentioned": 10 ** 400}}, "too large"),
 ])
 def test_a_damaged_profile_file_is_refused_when_read(tmp_path, counts, message):
     path = tmp_path / "p.json"
@@ -176,3 +179,12 @@ def test_trace_learn_api_refuses_to_extend_a_damaged_profile(tmp_path, monkeypat
         assert prof.name == "farm" and traced == []
     finally:
         ix.close()
+
+
+def test_profile_from_dict_takes_numpy_counts():
+    """Profile.from_dict is public: counts from numpy/pandas (np.int64) are whole numbers
+    (int() took them; the stricter check of whole numbers refused them)."""
+    import numpy as np
+
+    p = Profile.from_dict({"name": "x", "table": {"mentioned": {"said": np.int64(2)}}, "pairs": np.int32(1)})
+    assert p.table == {"mentioned": {"said": 2}} and p.pairs == 1

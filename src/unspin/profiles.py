@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import functools
 import json
+import numbers
 import os
 import re
 import warnings
@@ -175,15 +176,22 @@ class Profile:
             return cls.from_dict(json.load(fh))
 
 
+#: The largest count a profile may hold (2**53: exact as a float, which the engine's arithmetic uses).
+MAX_COUNT = 2 ** 53
+
+
 def _count(value) -> int:
     """A count read from a profile file: a whole number >= 0. A hand-edited or damaged file
     (1e400, -5, "many") must fail here, where the message can name the file, not turn the
     engine's scores into NaN."""
-    if isinstance(value, bool) or not (isinstance(value, int) or (isinstance(value, float) and value.is_integer())):
+    if isinstance(value, bool) or not (isinstance(value, numbers.Integral)  # numpy ints too (from_dict)
+                                       or (isinstance(value, float) and value.is_integer())):
         raise ValueError(f"count {value!r} is not a whole number")  # 2.5, "5", true, null, 1e400 (inf)
     n = int(value)
     if n < 0:
         raise ValueError(f"count {value!r} is negative")
+    if n > MAX_COUNT:  # a 400-digit JSON integer loaded, then every check failed: int too large to convert to float
+        raise ValueError(f"count of {n.bit_length()} bits is too large (at most 2**53)")
     return n
 
 
