@@ -727,3 +727,22 @@ def test_line_endings_do_not_change_the_findings():
     assert want[1]  # the text has findings to compare
     for sep in ("\r\n", "\r", "\u2028"):
         assert key(text.replace("\n", sep)) == want, repr(sep)
+
+
+@pytest.mark.parametrize("text, shouted", [
+    # a capital after a digit continues a run without counting (b44909a had no test of it)
+    ("THE 4G NETWORK IS DOWN", ["THE", "NETWORK", "IS", "DOWN"]),
+    ("ONE 4G UNIT", []),  # two that count: no run
+    # anything but white space between tokens ends a run
+    ("ABC/DEF/GHI", []),
+    ("U.S.-CHINA TRADE TALKS", ["CHINA", "TRADE", "TALKS"]),
+    ("the FBI, CIA, NSA, DOD and DOE", []),
+    # one-letter words alone are no run
+    ("I A I A I", []),
+])
+def test_shouted_runs(text, shouted):
+    from unspin.detect import _shouted
+    from unspin.tokens import tokenize
+
+    toks = tokenize(text)
+    assert [t.text for t, s in zip(toks, _shouted(text, toks)) if s] == shouted
