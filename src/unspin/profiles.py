@@ -346,7 +346,7 @@ def resolve(profile) -> list[Profile]:
         return []
     if isinstance(profile, Profile):
         return [profile]
-    if isinstance(profile, str) and profile.lower() == "auto":  # as "none" above
+    if profile == "auto":  # exactly: a learned profile may be named "Auto"
         names = dict.fromkeys(builtin_names() + user_names())
         return [p for p in map(_load_for_auto, names) if p is not None]
     if isinstance(profile, str):
