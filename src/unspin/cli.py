@@ -316,14 +316,13 @@ def _profile_arg(value: str):
 
 def _user_profile_readable(name: str) -> None:
     """Raise an InputError (exit 3) if the learned profile ``name`` cannot be read."""
-    from .profiles import load, user_dir
+    from .profiles import DamagedProfile, load_learned
 
     try:
-        load(name)
-    except (OSError, ValueError, KeyError, TypeError) as exc:  # (a file name that is no profile name: ValueError)
-        raise InputError(f"learned spinner profile {name!r} ({user_dir() / (name + '.json')}) cannot be read "
-                         f"({type(exc).__name__}: {exc}); delete or fix that file, or leave it out with "
-                         "--profile NAME or --no-profile", exit_code=3) from None
+        load_learned(name)
+    except DamagedProfile as exc:
+        raise InputError(f"{exc}; delete or fix that file, or leave it out with --profile NAME or --no-profile",
+                         exit_code=3) from None
 
 
 def _exit_status(code: Any) -> int:

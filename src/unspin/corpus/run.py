@@ -217,9 +217,8 @@ def _encode_part(records: list[dict], name: str) -> bytes:
         rows = [{k: r.get(k) for k in keys} for r in records]
         try:
             table = pa.Table.from_pylist(rows) if records else pa.table({})
-        except UnicodeEncodeError:
-            table = pa.Table.from_pylist(_valid_utf8(rows))
-        except (pa.ArrowException, OverflowError):  # a field of different types in different records
+        except (UnicodeEncodeError, pa.ArrowException, OverflowError):
+            # a lone surrogate, or a field of different types in different records: column by column
             table = pa.table({k: _column(pa, [r[k] for r in rows]) for k in keys})
         pq.write_table(table, buf)
         return buf.getvalue()

@@ -273,16 +273,11 @@ def _learn(args) -> int:
         L.check_name(args.profile)
     except ValueError as exc:
         raise InputError(str(exc), 2) from None
-    if not args.replace:  # the profile is extended: a damaged one must not end in an internal error
+    if not args.replace:  # the profile is extended: a damaged one is said before any tracing
         try:
-            L.load(args.profile)
-        except (OSError, ValueError, TypeError, KeyError) as exc:
-            if isinstance(exc, KeyError) and not L.user_path(args.profile).exists():
-                pass  # a new profile (a file without "name" or "table" is a damaged one: KeyError too)
-            else:
-                raise InputError(f"the existing profile {args.profile!r} ({L.user_path(args.profile)}) cannot be "
-                                 f"read ({type(exc).__name__}: {exc}); add --replace to learn it afresh",
-                                 EXIT_UNREADABLE) from None
+            L.load_learned(args.profile)
+        except L.DamagedProfile as exc:
+            raise InputError(f"{exc}; add --replace to learn it afresh", EXIT_UNREADABLE) from None
     recs = []
     for f in args.files:
         for rid, text, _meta, source_id in _records(f, ("text", "spun", "spun_text")):

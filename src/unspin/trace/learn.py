@@ -10,8 +10,8 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..profiles import (Profile, builtin, builtin_names, check_name, learn_profile, load,  # noqa: F401
-                        user_names, user_path)
+from ..profiles import (DamagedProfile, Profile, builtin, builtin_names, check_name, learn_profile,  # noqa: F401
+                        load, load_learned, user_names, user_path)
 from .align import align
 from .search import SOURCE_MIN_SCORE
 
@@ -78,12 +78,11 @@ def learn(index, records, name: str, source: str = "", extend: bool = True,
     prof = learn_profile(pairs, name=name, source=source)
     if extend:
         try:
-            base = load(name)
-        except KeyError:
-            if user_path(name).exists():  # a file without 'name' or 'table': damaged, not new
-                raise ValueError(f"learned profile {name!r} ({user_path(name)}) is damaged; learn it afresh "
-                                 "with extend=False (unspin learn --replace)") from None
-            base = None
+            base = load_learned(name)
+        except DamagedProfile as exc:
+            raise DamagedProfile(f"{exc}; learn it afresh with extend=False (unspin learn --replace)") from None
+        if base is None and name in builtin_names():
+            base = builtin(name)
         if base is not None:
             prof = base.merge(prof)
             prof.name = name
