@@ -105,7 +105,7 @@ JOINT_ALTERNATIVES = 4
 KEEP_PRIOR = math.log(0.3)
 LN10 = math.log(10.0)
 #: Safety limit: tokens scored in one set of vectorised passes (memory grows with it:
-#: ~25 candidates per word, several arrays each); longer texts are scored in pieces.
+#: ~15 scored candidates per word, several arrays each); longer texts are scored in pieces.
 PASS_TOKENS = 20_000
 #: Safety limit: strings whose candidates stay cached (with their arena rows: ~25 rows
 #: of 56 bytes each, so ~300 MB at the limit); past it the cache starts again empty.
