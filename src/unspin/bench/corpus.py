@@ -307,7 +307,8 @@ def run(n: int, data_dir: Path | None, full_docs: int, gopher_docs: int, ray_doc
                     raw.setdefault(key + "_runs", []).append(round(res["seconds"], 2))
                     if key not in raw or res["seconds"] < raw[key]["seconds"]:
                         raw[key] = res
-        _log(f"Ray local mode on {ray_docs} documents ...")
+        if not skip_ray:
+            _log(f"Ray local mode on {ray_docs} documents ...")
         try:
             if skip_ray:
                 raise RuntimeError("skipped (--skip-ray)")
