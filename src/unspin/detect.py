@@ -1391,12 +1391,12 @@ class Engine:
             seconds = second_words.get(a)
             if not seconds:
                 continue
-            if any(f in seconds for f in w2_forms) and a != w1 and a != w2:  # keep the right-hand word
+            # (set methods, not generator expressions: this runs ~12 times per new word pair)
+            if not seconds.isdisjoint(w2_forms) and a != w1 and a != w2:  # keep the right-hand word
                 out.append((-1, a, w2, lpa + KEEP_PRIOR))
-            common = seconds & forms
-            if not common:
+            if seconds.isdisjoint(forms):
                 continue
-            hits = sorted({k for x in common for k in right[x]})
+            hits = sorted({k for x in seconds & forms for k in right[x]})
             for k in hits:  # in candidate order
                 b, lpb = rc.term_opts[k]
                 if a != b:
@@ -1410,7 +1410,8 @@ class Engine:
             if (a, b) not in seen:
                 seen.add((a, b))
                 out.append((len(out) + 1000, a, b, ch))
-        out.sort(key=lambda t: not self._is_tech_term(f"{t[1]} {t[2]}"))  # stable: order kept otherwise
+        if len(out) > 1:
+            out.sort(key=lambda t: not self._is_tech_term(f"{t[1]} {t[2]}"))  # stable: order kept otherwise
         return [(a, b, ch) for _, a, b, ch in out[:limit]]
 
     def _far_term_pairs(self, w1: str, w2: str, w2_forms: tuple[str, ...], second_words: dict[str, set[str]]):
