@@ -132,6 +132,26 @@ def test_score_records_replaces_the_fields_of_an_earlier_run():
     assert text["value"] == "just a string" and "record is str" in text["unspin_error"]
 
 
+def test_a_text_or_id_field_the_run_would_overwrite_is_refused(tmp_path, capsys):
+    """--restore with the text in "unspin_restored" wrote the restored text over the input's
+    text, and an id field named like an output field lost the ids: refused before reading."""
+    src = tmp_path / "in.jsonl"
+    _write_jsonl(src, [{"unspin_score": "doc-1", "unspin_restored": CLEAN}])
+    out = tmp_path / "out"
+    assert main(["filter", str(src), "-o", str(out), "--restore", "--text-field", "unspin_restored"]) == 2
+    assert "--text-field 'unspin_restored' is a field this run writes" in capsys.readouterr().err
+    assert main(["filter", str(src), "-o", str(out), "--fast", "--text-field", "unspin_restored",
+                 "--id-field", "unspin_score"]) == 2
+    assert "--id-field 'unspin_score'" in capsys.readouterr().err
+    assert not out.exists()
+    with pytest.raises(ValueError, match="text_field 'unspin_score'"):
+        next(score_records([{"unspin_score": CLEAN}], Options(fast=True), text_field="unspin_score"))
+    # without --restore the restored text of an earlier run can be checked again (kept as it is)
+    assert main(["filter", str(src), "-o", str(out), "--fast", "--text-field", "unspin_restored"]) == 0
+    (rec,) = _read_jsonl(out / "in.jsonl")
+    assert rec["unspin_restored"] == CLEAN and isinstance(rec["unspin_score"], float)
+
+
 def test_filter_replaces_the_fields_of_an_earlier_run(tmp_path):
     """`unspin filter` over its own output (re-scoring with another threshold or mode): an
     old unspin_error stayed beside the new score and the record was counted as errored."""

@@ -18,7 +18,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Iterable, Iterator
 
-__all__ = ["Options", "score_texts", "score_records", "FIELDS", "MAX_TEXT_CHARS"]
+__all__ = ["Options", "score_texts", "score_records", "check_field_names", "FIELDS", "MAX_TEXT_CHARS"]
 
 #: Output fields (``unspin_error`` only on failed records, ``unspin_restored`` and
 #: ``unspin_top_findings`` only on request). ``unspin_tortured``: how many findings are word
@@ -190,6 +190,27 @@ def _score_texts(texts: Iterable[Any], opts: Options) -> list[dict[str, Any]]:
     return out
 
 
+def check_field_names(opts: Options, text_field: str, id_field: str | None = None,
+                      how: tuple[str, str] = ("text_field", "id_field")) -> None:
+    """Refuse a text or id field named like a field this scoring writes: the output would
+    replace the input's text or id, losing it. (Re-checking a restored text with
+    ``text_field="unspin_restored"`` is fine unless ``restore`` writes that field again.)
+    ``how``: the two options' names as the caller spells them, for the message.
+
+    >>> check_field_names(Options(), "unspin_restored")
+    >>> check_field_names(Options(restore=True), "unspin_restored")
+    Traceback (most recent call last):
+    ...
+    ValueError: text_field 'unspin_restored' is a field this run writes (unspin_score, unspin_is_spun, unspin_findings, unspin_tortured, unspin_spinner, unspin_restored, unspin_error), so the output would replace it; rename that field in the input first
+    """
+    written = [f for f in FIELDS if not (f == "unspin_restored" and not opts.restore)
+               and not (f == "unspin_top_findings" and not opts.top_findings)]
+    for name, value in zip(how, (text_field, id_field)):
+        if value in written:
+            raise ValueError(f"{name} {value!r} is a field this run writes ({', '.join(written)}), so the "
+                             "output would replace it; rename that field in the input first")
+
+
 def without_fields(record: dict, text_field: str = "text") -> dict:
     """``record`` without the ``unspin_*`` fields of an earlier run (an old unspin_error or
     restored text beside new fields would contradict them); the text field is kept, whatever
@@ -219,6 +240,7 @@ def score_records(records: Iterable[dict], opts: Options = Options(), *, text_fi
     ([1, 2], True)
     """
     _refuse_single(records, "score_records", "records (dicts)", "[record]")
+    check_field_names(opts, text_field)
     buf: list[dict] = []
 
     def flush():

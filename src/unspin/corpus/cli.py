@@ -153,6 +153,7 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _filter(args) -> int:
+    from .batch import check_field_names
     from .run import Settings, run as run_filter, summary_line
 
     inputs = _expand(args.inputs)
@@ -161,6 +162,11 @@ def _filter(args) -> int:
         if os.path.abspath(i) == out_abs:
             print("unspin: error: --output must not be one of the inputs", file=sys.stderr)
             return 2
+    try:
+        check_field_names(_options(args), args.text_field, args.id_field, ("--text-field", "--id-field"))
+    except ValueError as exc:
+        print(f"unspin: error: {exc}", file=sys.stderr)
+        return 2
     settings = Settings(output=args.output, options=_options(args), text_field=args.text_field,
                         id_field=args.id_field, drop=args.drop, workers=args.workers, chunk_size=args.chunk_size,
                         output_format=args.format, progress=args.progress, keep_text=not args.no_text)

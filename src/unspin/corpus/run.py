@@ -25,7 +25,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any, Iterator
 
 from ..inputs import InputError
-from .batch import Options, score_texts, warm_engine, without_fields
+from .batch import Options, check_field_names, score_texts, warm_engine, without_fields
 from .readers import Item, RawChunk, Shard, chunk_items, compression
 
 MANIFEST = "_unspin_manifest.jsonl"
@@ -76,6 +76,7 @@ class Settings:
     keep_text: bool = True
 
     def __post_init__(self):
+        check_field_names(self.options, self.text_field, self.id_field)
         if self.chunk_size is None:
             self.chunk_size = FAST_CHUNK if self.options.fast else FULL_CHUNK
 

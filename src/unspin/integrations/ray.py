@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..corpus.batch import Options, score_texts
+from ..corpus.batch import Options, check_field_names, score_texts
 
 __all__ = ["score_batch", "score_dataset"]
 
@@ -25,6 +25,7 @@ def score_batch(batch: dict[str, Any], *, text_column: str = "text", fast: bool 
     Every row gets every column (``None`` where it does not apply), so blocks stay uniform.
     A text that is not a string gets ``unspin_error``, as in :func:`unspin.corpus.score_texts`.
     """
+    check_field_names(Options(), text_column, how=("text_column", ""))
     if hasattr(batch, "to_pydict"):  # a pyarrow Table (batch_format="pyarrow"): its cells are not str
         batch = batch.to_pydict()
     try:
@@ -56,7 +57,8 @@ def score_dataset(ds, *, text_column: str = "text", fast: bool = False, threshol
     ``unspin_tortured`` (-1 in fast mode or on error), ``unspin_spinner`` ("" if none),
     ``unspin_error`` ("" if none).
     """
-    Options(fast=fast, threshold=threshold, profile=profile)  # a bad value fails here, not in every Ray task
+    # a bad value fails here, not in every Ray task
+    check_field_names(Options(fast=fast, threshold=threshold, profile=profile), text_column, how=("text_column", ""))
     out = ds.map_batches(score_batch, batch_format="numpy", batch_size=batch_size,
                          fn_kwargs={"text_column": text_column, "fast": fast, "threshold": threshold,
                                     "profile": profile})
