@@ -144,8 +144,15 @@ def test_a_text_or_id_field_the_run_would_overwrite_is_refused(tmp_path, capsys)
                  "--id-field", "unspin_score"]) == 2
     assert "--id-field 'unspin_score'" in capsys.readouterr().err
     assert not out.exists()
+    # an id named like a field this run does not write is still dropped with an earlier run's fields
+    assert main(["filter", str(src), "-o", str(out), "--fast", "--id-field", "unspin_top_findings"]) == 2
+    assert "--id-field 'unspin_top_findings' is named like an output field" in capsys.readouterr().err
     with pytest.raises(ValueError, match="text_field 'unspin_score'"):
         next(score_records([{"unspin_score": CLEAN}], Options(fast=True), text_field="unspin_score"))
+    # fast mode writes no restored text, whatever restore says
+    (fast,) = score_records([{"unspin_restored": CLEAN}], Options(fast=True, restore=True),
+                            text_field="unspin_restored")
+    assert fast["unspin_restored"] == CLEAN
     # without --restore the restored text of an earlier run can be checked again (kept as it is)
     assert main(["filter", str(src), "-o", str(out), "--fast", "--text-field", "unspin_restored"]) == 0
     (rec,) = _read_jsonl(out / "in.jsonl")

@@ -746,3 +746,16 @@ def test_shouted_runs(text, shouted):
 
     toks = tokenize(text)
     assert [t.text for t, s in zip(toks, _shouted(text, toks)) if s] == shouted
+
+
+def test_params_refuse_a_scored_candidate_count_outside_the_candidate_list():
+    """scored_candidates=0 emptied every word's cached candidates, and with them the 25 the
+    known-term search reads; more than max_candidates cannot be scored."""
+    import dataclasses
+
+    from unspin.detect import PARAMS
+
+    for bad in (0, PARAMS.max_candidates + 1):
+        with pytest.raises(ValueError, match="scored_candidates must be"):
+            dataclasses.replace(PARAMS, scored_candidates=bad)
+    assert dataclasses.replace(PARAMS, scored_candidates=1).scored_candidates == 1

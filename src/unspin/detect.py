@@ -97,6 +97,12 @@ class Params:
     #                                 matters for known terms ("irregular" -> "random" is 18th), which
     #                                 keep all 25 (session 10: 6 % fewer instructions, same dev F1)
 
+    def __post_init__(self):
+        # 0 would empty every word's cached candidates, the known-term search's 25 with them
+        if not 1 <= self.scored_candidates <= self.max_candidates:
+            raise ValueError(f"scored_candidates must be 1..max_candidates ({self.max_candidates}), "
+                             f"not {self.scored_candidates!r}")
+
 
 PARAMS = Params()
 #: Other readings of a jointly re-scored pair listed as a finding's alternatives.
@@ -107,8 +113,8 @@ LN10 = math.log(10.0)
 #: Safety limit: tokens scored in one set of vectorised passes (memory grows with it:
 #: ~15 scored candidates per word, several arrays each); longer texts are scored in pieces.
 PASS_TOKENS = 20_000
-#: Safety limit: strings whose candidates stay cached (with their arena rows: ~25 rows
-#: of 56 bytes each, so ~300 MB at the limit); past it the cache starts again empty.
+#: Safety limit: strings whose candidates stay cached (with their arena rows: up to 15 rows
+#: of 56 bytes each, and up to 25 candidates as tuples; ~300 MB at the limit); past it the cache starts again empty.
 CANDS_CACHE_LIMIT = 200_000
 #: Pseudo-count of words added when turning finding counts into densities (see _features).
 SHORT_TEXT_PSEUDOWORDS = 40

@@ -192,10 +192,11 @@ def _score_texts(texts: Iterable[Any], opts: Options) -> list[dict[str, Any]]:
 
 def check_field_names(opts: Options, text_field: str, id_field: str | None = None,
                       how: tuple[str, str] = ("text_field", "id_field")) -> None:
-    """Refuse a text or id field named like a field this scoring writes: the output would
-    replace the input's text or id, losing it. (Re-checking a restored text with
-    ``text_field="unspin_restored"`` is fine unless ``restore`` writes that field again.)
-    ``how``: the two options' names as the caller spells them, for the message.
+    """Refuse a text field named like a field this scoring writes (the output would
+    replace the input's text), and an id field named like any ``unspin_*`` output field
+    (those of an earlier run are dropped from each record, the id with them). Re-checking
+    a restored text with ``text_field="unspin_restored"`` is fine unless ``restore`` writes
+    that field again. ``how``: the two options' names as the caller spells them.
 
     >>> check_field_names(Options(), "unspin_restored")
     >>> check_field_names(Options(restore=True), "unspin_restored")
@@ -203,12 +204,15 @@ def check_field_names(opts: Options, text_field: str, id_field: str | None = Non
     ...
     ValueError: text_field 'unspin_restored' is a field this run writes (unspin_score, unspin_is_spun, unspin_findings, unspin_tortured, unspin_spinner, unspin_restored, unspin_error), so the output would replace it; rename that field in the input first
     """
-    written = [f for f in FIELDS if not (f == "unspin_restored" and not opts.restore)
-               and not (f == "unspin_top_findings" and not opts.top_findings)]
-    for name, value in zip(how, (text_field, id_field)):
-        if value in written:
-            raise ValueError(f"{name} {value!r} is a field this run writes ({', '.join(written)}), so the "
-                             "output would replace it; rename that field in the input first")
+    extra = not opts.fast  # fast mode writes neither restored text nor findings
+    written = [f for f in FIELDS if not (f == "unspin_restored" and not (opts.restore and extra))
+               and not (f == "unspin_top_findings" and not (opts.top_findings and extra))]
+    if text_field in written:
+        raise ValueError(f"{how[0]} {text_field!r} is a field this run writes ({', '.join(written)}), so the "
+                         "output would replace it; rename that field in the input first")
+    if id_field in FIELDS:
+        raise ValueError(f"{how[1]} {id_field!r} is named like an output field ({', '.join(FIELDS)}), which "
+                         "are dropped from records scored again; rename that field in the input first")
 
 
 def without_fields(record: dict, text_field: str = "text") -> dict:
