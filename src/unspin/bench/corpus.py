@@ -293,9 +293,9 @@ def run(n: int, data_dir: Path | None, full_docs: int, gopher_docs: int, ray_doc
         raw["gopher"] = raw["full"].pop("gopher", gopher)
         # 1 and 2 workers alternate, `repeat` times each, and the fastest run of each
         # counts: other jobs on the machine only ever slow a run down, and they hit the
-        # 2-worker runs first (both cores busy); every run's time is kept in the JSON
-        # full mode end to end on the whole corpus by default: each worker warms its own
-        # per-word caches, a cost a 5,000-document subset does not amortise as a real run does
+        # 2-worker runs first (both cores busy); every run's time is kept in the JSON.
+        # Full mode runs end to end on the whole corpus by default: each worker warms its own
+        # per-word caches, a cost a 5,000-document subset does not amortise as a real run does.
         for fast, name, limit in ((True, "fast", None), (False, "full", cli_full_docs if cli_full_docs
                                                                       and cli_full_docs < n else None)):
             for k in range(repeat):
@@ -307,18 +307,18 @@ def run(n: int, data_dir: Path | None, full_docs: int, gopher_docs: int, ray_doc
                     raw.setdefault(key + "_runs", []).append(round(res["seconds"], 2))
                     if key not in raw or res["seconds"] < raw[key]["seconds"]:
                         raw[key] = res
-        if not skip_ray:
+        if skip_ray:
+            raw["ray"] = "skipped (--skip-ray)"
+        else:
             _log(f"Ray local mode on {ray_docs} documents ...")
-        try:
-            if skip_ray:
-                raise RuntimeError("skipped (--skip-ray)")
-            res = subprocess.run([sys.executable, "-c", bench_ray(docs), str(corpus), str(ray_docs)],
-                                 capture_output=True, text=True, timeout=600,
-                                 env={**os.environ, "RAY_USAGE_STATS_ENABLED": "0"})
-            line = [l for l in res.stdout.splitlines() if l.startswith("RESULT ")]
-            raw["ray"] = json.loads(line[0][7:]) if line else f"failed: {res.stderr[-500:]}"
-        except Exception as exc:
-            raw["ray"] = f"failed: {exc}" if not skip_ray else str(exc)
+            try:
+                res = subprocess.run([sys.executable, "-c", bench_ray(docs), str(corpus), str(ray_docs)],
+                                     capture_output=True, text=True, timeout=600,
+                                     env={**os.environ, "RAY_USAGE_STATS_ENABLED": "0"})
+                line = [l for l in res.stdout.splitlines() if l.startswith("RESULT ")]
+                raw["ray"] = json.loads(line[0][7:]) if line else f"failed: {res.stderr[-500:]}"
+            except Exception as exc:
+                raw["ray"] = f"failed: {exc}"
     raw["loadavg_end"] = _loadavg()
     return render(raw), raw
 

@@ -162,12 +162,13 @@ def _filter(args) -> int:
         if os.path.abspath(i) == out_abs:
             print("unspin: error: --output must not be one of the inputs", file=sys.stderr)
             return 2
-    try:
-        check_field_names(_options(args), args.text_field, args.id_field, ("--text-field", "--id-field"))
+    opts = _options(args)
+    try:  # (Settings checks this too, with the API's names for the two fields)
+        check_field_names(opts, args.text_field, args.id_field, ("--text-field", "--id-field"))
     except ValueError as exc:
         print(f"unspin: error: {exc}", file=sys.stderr)
         return 2
-    settings = Settings(output=args.output, options=_options(args), text_field=args.text_field,
+    settings = Settings(output=args.output, options=opts, text_field=args.text_field,
                         id_field=args.id_field, drop=args.drop, workers=args.workers, chunk_size=args.chunk_size,
                         output_format=args.format, progress=args.progress, keep_text=not args.no_text)
     t0 = time.perf_counter()

@@ -25,7 +25,8 @@ def score_batch(batch: dict[str, Any], *, text_column: str = "text", fast: bool 
     Every row gets every column (``None`` where it does not apply), so blocks stay uniform.
     A text that is not a string gets ``unspin_error``, as in :func:`unspin.corpus.score_texts`.
     """
-    check_field_names(Options(), text_column, how=("text_column", ""))
+    opts = Options(fast=fast, threshold=threshold, profile=profile)
+    check_field_names(opts, text_column, how=("text_column", ""))
     if hasattr(batch, "to_pydict"):  # a pyarrow Table (batch_format="pyarrow"): its cells are not str
         batch = batch.to_pydict()
     try:
@@ -35,8 +36,7 @@ def score_batch(batch: dict[str, Any], *, text_column: str = "text", fast: bool 
                        f"pass text_column=") from None
     # Passed as they are: str() made a number, b"..." or a missing value (None, pandas' NaN)
     # into text ("5", "b'...'", "nan") that was scored as if it were the document.
-    fields = score_texts([None if isinstance(t, float) and t != t else t for t in texts],
-                         Options(fast=fast, threshold=threshold, profile=profile))
+    fields = score_texts([None if isinstance(t, float) and t != t else t for t in texts], opts)
     out = dict(batch)
     for col in _COLUMNS:
         out[col] = [f.get(col) for f in fields]
